@@ -1,0 +1,87 @@
+import io
+from unittest import mock
+
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.base import BaseTestCase
+from tuidang.accounts.decorators import has_role
+from tuidang.accounts.models import AuditEvent
+
+
+def run(*args, stdin="") -> str:
+    out = io.StringIO()
+    with mock.patch("sys.stdin", io.StringIO(stdin)):
+        call_command("createstaff", *args, stdout=out)
+    return out.getvalue()
+
+
+class CreateStaffTestCase(BaseTestCase):
+    def test_creates_a_staff_user_with_role_and_confirmed_device(self):
+        output = run(
+            "wang",
+            "--role",
+            "moderator",
+            "--email",
+            "wang@example.org",
+            "--password-stdin",
+            stdin="a long enough passphrase\n",
+        )
+        user = User.objects.get(username="wang")
+        self.assertTrue(user.is_staff)
+        self.assertTrue(user.check_password("a long enough passphrase"))
+        self.assertEqual(user.email, "wang@example.org")
+        self.assertTrue(has_role(user, "moderator"))
+        self.assertFalse(has_role(user, "volunteer"))
+        device = TOTPDevice.objects.get(user=user)
+        self.assertTrue(device.confirmed)
+        self.assertIn(device.config_url, output)
+        self.assertIn("otpauth://totp/tuidang%3Awang?secret=", output)
+        self.assertIn("█", output)  # the QR code
+        event = AuditEvent.objects.get(action="staff.created")
+        self.assertEqual(event.object_id, str(user.pk))
+        self.assertEqual(event.detail["roles"], ["moderator"])
+
+    def test_generated_password_is_printed_once_and_works(self):
+        output = run("li", "--role", "volunteer", "--role", "moderator", "--generate-password")
+        line = next(x for x in output.splitlines() if x.startswith("Password"))
+        password = line.rsplit(" ", 1)[1]
+        user = User.objects.get(username="li")
+        self.assertTrue(user.check_password(password))
+        self.assertEqual(
+            sorted(user.groups.values_list("name", flat=True)), ["moderator", "volunteer"]
+        )
+
+    def test_weak_password_is_refused(self):
+        with self.assertRaisesMessage(CommandError, "too short"):
+            run("zhao", "--role", "volunteer", "--password-stdin", stdin="short\n")
+        self.assertFalse(User.objects.filter(username="zhao").exists())
+
+    def test_role_is_required_and_existing_names_are_refused(self):
+        with self.assertRaises(CommandError):
+            run("zhao", "--generate-password")
+        with self.assertRaisesMessage(CommandError, "--reset-totp"):
+            run("val", "--role", "volunteer", "--generate-password")
+
+    def test_no_terminal_and_no_password_option_is_an_error(self):
+        with self.assertRaisesMessage(CommandError, "--password-stdin"):
+            run("zhao", "--role", "volunteer")
+
+    def test_reset_totp_replaces_the_device(self):
+        old = TOTPDevice.objects.get(user=self.val)
+        output = run("--reset-totp", "val")
+        new = TOTPDevice.objects.get(user=self.val)
+        self.assertNotEqual(old.pk, new.pk)
+        self.assertNotEqual(old.key, new.key)
+        self.assertTrue(new.confirmed)
+        self.assertIn(new.config_url, output)
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                action="staff.totp_reset", object_id=str(self.val.pk)
+            ).exists()
+        )
+
+    def test_reset_totp_of_unknown_user(self):
+        with self.assertRaisesMessage(CommandError, "no account"):
+            run("--reset-totp", "nobody")

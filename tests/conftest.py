@@ -1,0 +1,17 @@
+import pytest
+from django.conf import settings
+
+
+def pytest_configure(config):
+    # Tests hash passwords thousands of times; the real hasher is for real passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters and login throttles never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,1 @@
+"""Tests of tuidang.ledger (pure Python, no Django)."""

@@ -1,0 +1,180 @@
+"""The declaration log's entry format: known answers (the doc's worked example), strictness."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from base64 import b64encode
+from pathlib import Path
+
+import pytest
+
+from tuidang.ledger import leaf_hash
+from tuidang.ledger.entry import Entry, commitment, counter_keys, encode_entry, recount
+from tuidang.ledger.errors import FormatError
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "log-format.md"
+SALT = bytes(range(32))
+DAY = datetime.date(2026, 11, 23)
+ALIAS = "松山"
+STATEMENT = "我退出中共的一切组织。"
+
+
+def example() -> Entry:
+    return Entry.make(
+        salt=SALT,
+        alias=ALIAS,
+        statement=STATEMENT,
+        organisations=["party", "league"],
+        region="CN-SX",
+        date=DAY,
+        channel="web",
+    )
+
+
+def test_the_worked_example_in_the_doc_is_what_the_code_computes():
+    doc = DOC.read_text()
+    entry = example()
+    assert f"Salt (hex): `{SALT.hex()}`" in doc
+    assert f"Commitment (hex): `{entry.commitment.hex()}`" in doc
+    assert "```\n" + entry.encode().decode() + "```" in doc
+    assert f"`{leaf_hash(entry.encode()).hex()}`" in doc
+    # The hex dump of the commitment input, field by field, hashes to the commitment.
+    dump = doc.split("The commitment input is these 159 bytes")[1].split("```")[1]
+    data = bytes.fromhex("".join(re.findall(r"[0-9a-f]+", dump)))
+    assert len(data) == 159
+    import hashlib
+
+    assert hashlib.sha256(data).digest() == entry.commitment
+
+
+def test_round_trip_and_opening_the_commitment():
+    entry = example()
+    assert Entry.decode(entry.encode()) == entry
+    assert entry.organisations == ("league", "party")
+    assert entry.matches(SALT, ALIAS, STATEMENT)
+    assert not entry.matches(SALT, ALIAS, STATEMENT + " ")
+    assert not entry.matches(bytes(32), ALIAS, STATEMENT)
+
+
+def test_no_organisations_is_an_empty_value():
+    entry = Entry.make(
+        salt=SALT,
+        alias="",
+        statement="",
+        organisations=[],
+        region="unknown",
+        date=DAY,
+        channel="post",
+    )
+    assert b"\norganisations \n" in entry.encode()
+    assert Entry.decode(entry.encode()).organisations == ()
+
+
+def test_commitment_needs_a_32_byte_salt_and_ignores_organisation_order():
+    with pytest.raises(ValueError, match="salt"):
+        commitment(b"short", ALIAS, STATEMENT, ["party"], "CN-SX", DAY)
+    assert commitment(SALT, "a", "b", ["party", "league"], "US", DAY) == commitment(
+        SALT, "a", "b", ["league", "party", "party"], "US", DAY
+    )
+    # Length prefixes keep fields apart: moving text between alias and statement changes it.
+    assert commitment(SALT, "ab", "c", [], "US", DAY) != commitment(SALT, "a", "bc", [], "US", DAY)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"organisations": ("party", "league")}, "sorted"),
+        ({"organisations": ("party", "party")}, "sorted"),
+        ({"organisations": ("a,b",)}, "slug"),
+        ({"region": "cn-sx"}, "region"),
+        ({"region": "CHN"}, "region"),
+        ({"channel": "Web"}, "channel"),
+        ({"commitment": bytes(31)}, "commitment"),
+    ],
+)
+def test_invalid_entries_cannot_be_built(changes, message):
+    fields = {
+        "date": DAY,
+        "organisations": ("party",),
+        "region": "CN-SX",
+        "channel": "web",
+        "commitment": bytes(32),
+    }
+    with pytest.raises(ValueError, match=message):
+        Entry(**{**fields, **changes})
+
+
+GOOD = example().encode().decode()
+C = b64encode(example().commitment).decode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD.replace("v1", "v2", 1),
+        GOOD[:-1],
+        GOOD + "extra 1\n",
+        GOOD.replace(f"commitment {C}\n", ""),
+        GOOD.replace(
+            "date 2026-11-23\norganisations league,party\n",
+            "organisations league,party\ndate 2026-11-23\n",
+        ),
+        GOOD.replace("date 2026", "date  2026"),
+        GOOD.replace("date 2026-11-23", "date2026-11-23"),
+        GOOD.replace("date 2026-11-23", "date 2026-11-23 "),
+        GOOD.replace("date 2026-11-23", "date 26-11-23"),
+        GOOD.replace("date 2026-11-23", "date 2026-02-30"),
+        GOOD.replace("league,party", "party,league"),
+        GOOD.replace("league,party", "league,,party"),
+        GOOD.replace("league,party", "league,party,"),
+        GOOD.replace("region CN-SX", "region abroad"),
+        GOOD.replace("channel web", "channel "),
+        GOOD.replace(C, C.rstrip("=")),
+        GOOD.replace(C, b64encode(bytes(33)).decode()),
+        GOOD.replace("\n", "\r\n"),
+        GOOD.replace("region CN-SX", "region 山西"),
+        "",
+    ],
+)
+def test_decoding_is_strict(text):
+    with pytest.raises(FormatError):
+        Entry.decode(text.encode())
+
+
+def test_counter_keys_for_province_country_and_unknown():
+    def keys(region: str, orgs: tuple[str, ...] = ("party",)) -> list[str]:
+        return counter_keys(Entry(DAY, orgs, region, "phone", bytes(32)))
+
+    assert keys("CN-SX") == [
+        "total",
+        "day:2026-11-23",
+        "month:2026-11",
+        "channel:phone",
+        "org:party",
+        "region:CN-SX",
+    ]
+    assert keys("unknown", ())[-1] == "region:unknown"
+    assert keys("UA")[-2:] == ["region:abroad", "country:UA"]
+    assert example().counter_keys() == counter_keys(example())
+    totals = recount([example(), Entry(DAY, (), "UA", "web", bytes(32))])
+    assert totals["total"] == 2
+    assert totals["channel:web"] == 2
+    assert totals["org:league"] == 1
+    assert totals["country:UA"] == 1
+
+
+def test_encode_entry_is_entry_make_encoded():
+    for organisations, region in ((["party", "league"], "CN-SX"), ([], "unknown"), (["a"], "UA")):
+        fields = {
+            "salt": SALT,
+            "alias": ALIAS,
+            "statement": STATEMENT,
+            "organisations": organisations,
+            "region": region,
+            "date": DAY,
+            "channel": "web",
+        }
+        assert encode_entry(**fields) == Entry.make(**fields).encode()
+    with pytest.raises(ValueError, match="salt"):
+        encode_entry(**{**fields, "salt": b""})

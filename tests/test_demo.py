@@ -1,0 +1,88 @@
+"""``tuidang demo`` fills an instance through the models' own methods, so the tally adds up."""
+
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.base import BaseTestCase, make_submission, run_sequencer
+from tuidang.declarations.models import (
+    Call,
+    CallOutcome,
+    Channel,
+    Person,
+    Status,
+    Submission,
+    TallyCounter,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def run_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+class DemoTests(BaseTestCase):
+    def test_fills_an_empty_instance_consistently(self):
+        output = run_demo("--declarations", "500", "--seed", "7")
+        run_sequencer()
+
+        accepted_people = Person.objects.filter(submission__status=Status.ACCEPTED).count()
+        tally = TallyCounter.snapshot()
+        days = sum(value for key, value in tally.items() if key.startswith("day:"))
+        assert accepted_people >= 490  # a random alias may repeat and wait as a duplicate
+        assert tally["total"] == days == accepted_people
+        channels = sum(value for key, value in tally.items() if key.startswith("channel:"))
+        assert channels == accepted_people
+        assert f"{accepted_people} people declared" in output
+
+        submissions = Submission.objects.all()
+        assert {s.channel for s in submissions} == set(Channel.values)
+        assert submissions.filter(status=Status.PENDING).count() >= 5
+        rejected = submissions.filter(status=Status.REJECTED)
+        assert rejected.count() >= 5
+        assert all(s.rejection_reason for s in rejected)
+        assert (
+            sum(v for k, v in tally.items() if k.startswith("rejected:"))
+            == Person.objects.filter(submission__status=Status.REJECTED).count()
+        )
+        families = submissions.annotate(size=Count("people")).filter(size__gt=1)
+        assert families.exists()
+        assert max(f.size for f in families) <= 5
+        assert not submissions.filter(channel=Channel.PHONE, entered_by__isnull=True).exists()
+        assert tally.get("region:abroad", 0) > 0
+        assert len([k for k in tally if k.startswith("region:CN-")]) > 15
+        days_seen = {s.declared_on for s in submissions}
+        assert (max(days_seen) - min(days_seen)).days > 600
+        assert Call.objects.filter(outcome=CallOutcome.HARASSMENT).exists()
+
+    def test_prints_a_working_login_with_a_second_factor(self):
+        output = run_demo("--declarations", "20", "--url", "http://example.test:8080/")
+        demo = User.objects.get(username="demo")
+        password = re.search(r"password: (\S+)", output).group(1)
+        assert demo.check_password(password)
+        assert demo.is_staff
+        assert demo.groups.filter(name="admin").exists()
+        device = TOTPDevice.objects.get(user=demo, confirmed=True)
+        assert device.config_url in output
+        assert "http://example.test:8080/zh-hans/staff/login/" in output
+        assert "▀" in output or "█" in output  # the QR code for an authenticator app
+
+    def test_refuses_an_instance_that_has_declarations_unless_forced(self):
+        make_submission("既有的人")
+        with pytest.raises(CommandError, match="already has declarations"):
+            run_demo("--declarations", "10")
+        assert Submission.objects.count() == 1
+
+        run_demo("--declarations", "10", "--force")
+        run_sequencer()
+        accepted = Person.objects.filter(submission__status=Status.ACCEPTED).count()
+        assert accepted > 10
+        assert TallyCounter.snapshot()["total"] == accepted

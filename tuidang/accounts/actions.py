@@ -1,0 +1,44 @@
+"""Human names for the audit log's action codes.
+
+An action code is a short dotted string (``login.failed``, ``declarations.accept``) chosen by
+the code that records it. Codes listed here are shown with a translated label; any other code
+is shown as it is, so a new action is never hidden for want of a label.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    # Accounts
+    "login.succeeded": _("Logged in"),
+    "login.failed": _("Login refused"),
+    "login.locked": _("Account locked after failed logins"),
+    "logout": _("Logged out"),
+    "staff.created": _("Staff account created"),
+    "staff.totp_reset": _("Second factor replaced"),
+    "audit.exported": _("Audit log exported"),
+    # The Django admin
+    "admin.added": _("Added in the admin"),
+    "admin.changed": _("Changed in the admin"),
+    "admin.deleted": _("Deleted in the admin"),
+    "declarations.remove_statements": _("Names and statements removed for safety"),
+    # Declarations
+    "declarations.intake": _("Declaration entered by staff"),
+    "declarations.import": _("Declarations imported from CSV"),
+    "declarations.call": _("Call logged"),
+    "declarations.accept": _("Submission accepted"),
+    "declarations.reject": _("Submission rejected"),
+    "contacts.reveal": _("Contact details opened"),
+}
+
+# Why a login was refused, as recorded in ``detail["reason"]`` of ``login.failed``.
+LOGIN_REFUSAL_LABELS = {
+    "credentials": _("wrong user name or password"),
+    "code": _("wrong or missing code"),
+    "no_device": _("no second factor enrolled"),
+    "not_staff": _("not a staff account"),
+    "locked": _("account locked"),
+}
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))

@@ -1,0 +1,197 @@
+"""The staff login (password and TOTP code in one step) and the audit log's filters."""
+
+import math
+
+import django_otp
+from django import forms
+from django.contrib.auth import authenticate, get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tuidang.accounts import throttling
+from tuidang.accounts.actions import ACTION_LABELS
+from tuidang.accounts.decorators import has_role
+from tuidang.accounts.models import AuditEvent
+
+# One message for a wrong name, password or code, so that the answer tells an attacker
+# nothing about which of the three was wrong.
+WRONG_CREDENTIALS = _(
+    "The user name, password or code is not right. Check them and try again; "
+    "the code changes every 30 seconds."
+)
+NO_DEVICE = _(
+    "This account has no second factor yet, so it cannot log in. Ask an admin to enrol you "
+    "(they run “tuidang createstaff --reset-totp” with your user name)."
+)
+NOT_STAFF = _("This account is not a staff account.")
+
+
+class CodeField(forms.RegexField):
+    def to_python(self, value):
+        # Authenticator apps show "123 456"; people paste it like that.
+        return "".join(str(value or "").split())
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = CodeField(
+        label=_("Code from your authenticator app"),
+        regex=r"^\d{6}$",
+        error_messages={"invalid": _("Enter the 6 digits your authenticator app shows.")},
+        help_text=_("6 digits, for example 123456."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "maxlength": "7",
+            }
+        ),
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = None
+        self.device = None
+        # Why a login with a well-formed name, password and code was refused (for the audit
+        # log), and the account it named if that exists.
+        self.refusal: str | None = None
+        self.account = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        username, password = cleaned["username"], cleaned["password"]
+        self.account = get_user_model().objects.filter(username=username).first()
+        if throttling.is_locked(username):
+            self.refusal = "locked"
+            raise forms.ValidationError(lockout_message(username), code="locked")
+        user = authenticate(self.request, username=username, password=password)
+        if user is None:
+            self.refusal = "credentials"
+            raise forms.ValidationError(WRONG_CREDENTIALS, code="invalid_login")
+        devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
+        if not devices:
+            self.refusal = "no_device"
+            raise forms.ValidationError(NO_DEVICE, code="no_device")
+        device = next(
+            (d for d in devices if django_otp.verify_token(user, d.persistent_id, cleaned["code"])),
+            None,
+        )
+        if device is None:
+            self.refusal = "code"
+            raise forms.ValidationError(WRONG_CREDENTIALS, code="invalid_login")
+        # Checked last, once both factors passed, so this answer is no oracle for passwords.
+        if not (user.is_staff and has_role(user)):
+            self.refusal = "not_staff"
+            raise forms.ValidationError(NOT_STAFF, code="not_staff")
+        self.user, self.device = user, device
+        return cleaned
+
+
+def lockout_message(username: str) -> str:
+    until = throttling.locked_until(username) or timezone.now().timestamp()
+    minutes = max(1, math.ceil((until - timezone.now().timestamp()) / 60))
+    return ngettext(
+        "Too many failed logins for this account. Try again in %(minutes)d minute.",
+        "Too many failed logins for this account. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit log; every field is optional and they combine with AND."""
+
+    actor = forms.ModelChoiceField(
+        label=pgettext_lazy("accounts", "Who"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Anyone"),
+    )
+    action = forms.ChoiceField(label=pgettext_lazy("accounts", "Action"), required=False)
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
+    object_id = forms.CharField(label=_("Object number"), required=False, max_length=64)
+    since = forms.DateField(label=_("From (date)"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Until (date, inclusive)"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        actor_ids = AuditEvent.objects.exclude(actor=None).values("actor_id").distinct()
+        self.fields["actor"].queryset = User.objects.filter(pk__in=actor_ids).order_by("username")
+        recorded = set(AuditEvent.objects.values_list("action", flat=True).distinct())
+        codes = sorted(recorded | set(ACTION_LABELS))
+        self.fields["action"].choices = [
+            ("", _("Any action")),
+            *((code, f"{ACTION_LABELS.get(code, code)} ({code})") for code in codes),
+        ]
+        types = (
+            AuditEvent.objects.exclude(object_type="")
+            .values_list("object_type", flat=True)
+            .distinct()
+            .order_by("object_type")
+        )
+        self.fields["object_type"].choices = [
+            ("", _("Any type")),
+            *((t, t) for t in types),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(
+                _("The start date is after the end date."), code="date_order"
+            )
+        return cleaned
+
+    def filter(self, events):
+        """``events`` narrowed by the filters; none while the filters are invalid."""
+        if not self.is_bound:
+            return events
+        if not self.is_valid():
+            return events.none()
+        data = self.cleaned_data
+        if data["actor"]:
+            events = events.filter(actor=data["actor"])
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        if data["object_type"]:
+            events = events.filter(object_type=data["object_type"])
+        if data["object_id"]:
+            events = events.filter(object_id=data["object_id"].strip())
+        if data["since"]:
+            events = events.filter(at__date__gte=data["since"])
+        if data["until"]:
+            events = events.filter(at__date__lte=data["until"])
+        return events
+
+    def active_filters(self) -> dict[str, str]:
+        """The filters in use, as plain strings (what an export records about itself)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {
+            name: str(value.pk if hasattr(value, "pk") else value)
+            for name, value in self.cleaned_data.items()
+            if value
+        }

@@ -1,0 +1,25 @@
+"""The ``tuidang`` command: Django's management commands, plus ``verify`` which needs no Django.
+
+``tuidang serve``, ``tuidang demo``, ``tuidang createstaff``, ``tuidang contacts reveal``… are
+management commands in the apps; ``tuidang migrate`` and the rest of Django's work too.
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    if argv[1:2] == ["verify"]:
+        # An auditor's tool: it must run with no Django, no settings and no database.
+        from tuidang import verify
+
+        sys.exit(verify.main(argv[2:]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tuidang.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tuidang", *argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

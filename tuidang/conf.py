@@ -1,0 +1,65 @@
+"""Where tuidang keeps its state, and the secrets it makes for itself on first run.
+
+Everything an instance owns lives under one data directory (``TUIDANG_DATA_DIR``, default
+``./var``): the SQLite database, the generated secrets, the centre's public key for sealing
+contact details, the log's signing key and the server's log files. Nothing in it is ever
+committed; backing up an instance means backing up this directory (or the PostgreSQL database
+plus this directory's ``secrets/``).
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def data_dir() -> Path:
+    path = Path(env("TUIDANG_DATA_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secrets_dir() -> Path:
+    path = data_dir() / "secrets"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def read_or_create_secret(name: str, make=lambda: secrets.token_urlsafe(50)) -> str:
+    """Return the secret stored in ``secrets/<name>``, creating it (mode 0600) on first use.
+
+    Several processes may start at once (web workers, the sequencer); ``O_EXCL`` makes exactly
+    one of them write the file and the others read what it wrote.
+    """
+    path = secrets_dir() / name
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(100):
+            value = path.read_text().strip()
+            if value:
+                return value
+            # Another process created the file and has not written it yet.
+            import time
+
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty; delete it to make a new secret") from None
+    value = make()
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+    return value

@@ -1,0 +1,136 @@
+"""The declarations in the Django admin (admins only; every change is audited).
+
+Organisations are data that staff edit, with a name in every language. Submissions and the
+people in them are evidence: readable, never deletable, changed only by the one safety action
+(removing names and statements). Counters and the call log are read-only.
+"""
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
+
+from tuidang.accounts.admin import AuditedAdminMixin
+from tuidang.accounts.models import AuditEvent
+from tuidang.declarations.models import Call, Organisation, Person, Submission, TallyCounter
+
+
+class ReadOnlyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["slug", "name_zh_hans", "name_zh_hant", "name_en", "position", "active"]
+    list_editable = ["position", "active"]
+    search_fields = ["slug", "name_zh_hans", "name_zh_hant", "name_en"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would silently drop the organisation from every declaration that named it;
+        # an organisation nobody should pick any more is made inactive instead.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is in the API and in the log's entries: fixed once created.
+        return ["slug"] if obj else []
+
+
+class PersonInline(admin.TabularInline):
+    model = Person
+    fields = ["position", "name", "statement", "region", "removed_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "status", "channel", "declared_on", "created_at", "people_count"]
+    list_filter = ["status", "channel", "rejection_reason"]
+    date_hierarchy = "created_at"
+    # The sealed contact and the receipt hash mean nothing on screen; only their presence.
+    exclude = ["sealed_contact", "receipt_hash"]
+    readonly_fields = ["has_contact", "has_receipt"]
+    inlines = [PersonInline]
+    actions = ["remove_statements"]
+
+    @admin.display(description=pgettext_lazy("accounts", "People"))
+    def people_count(self, submission):
+        return submission.people.count()
+
+    @admin.display(boolean=True, description=_("Contact details (sealed)"))
+    def has_contact(self, submission):
+        return submission.sealed_contact is not None
+
+    @admin.display(boolean=True, description=pgettext_lazy("accounts", "Receipt"))
+    def has_receipt(self, submission):
+        return submission.receipt_hash is not None
+
+    @admin.action(description=_("Remove names and statements for safety"))
+    def remove_statements(self, request, queryset):
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "accounts/admin_remove_statements.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Remove names and statements for safety"),
+                    "submissions": queryset,
+                    "opts": self.model._meta,
+                    "action": "remove_statements",
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        for submission in queryset:
+            submission.remove_statements()
+            AuditEvent.record(request.user, "declarations.remove_statements", submission)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext(
+                "Names and statements removed from %(count)d submission; it stays counted.",
+                "Names and statements removed from %(count)d submissions; they stay counted.",
+                count,
+            )
+            % {"count": count},
+        )
+        return None
+
+
+@admin.register(Person)
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = ["id", "name", "submission", "region", "removed_at"]
+    list_filter = ["submission__status"]
+    search_fields = ["name"]
+    list_select_related = ["submission"]
+
+
+@admin.register(TallyCounter)
+class TallyCounterAdmin(ReadOnlyAdmin):
+    list_display = ["key", "value"]
+    search_fields = ["key"]
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyAdmin):
+    list_display = ["taken_at", "taken_by", "outcome", "submission"]
+    list_filter = ["outcome"]
+    date_hierarchy = "taken_at"
+    list_select_related = ["taken_by"]

@@ -1,0 +1,475 @@
+"""Declarations: who quit which organisations, how the centre received it, and what became of it.
+
+A ``Submission`` is what arrived in one go (a web form, an API call, a phone call, a letter);
+it holds one to ten ``Person`` rows, a family declaring together. A submission is pending,
+accepted or rejected; nothing is ever deleted. Accepted people are appended to the
+transparency log by the sequencer (``sequencer.py``), which counts them in ``TallyCounter``
+rows in the same transaction, so reading the tally never counts and every count is the log's.
+"""
+
+import hashlib
+import re
+import secrets
+import threading
+import time
+import unicodedata
+from collections import Counter
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from tuidang.declarations import regions
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    API = "api", _("Partner API")
+    PHONE = "phone", _("Telephone")
+    EMAIL = "email", _("E-mail")
+    FAX = "fax", _("Fax")
+    POST = "post", _("Letter")
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Flag(models.TextChoices):
+    """Why the moderation policy held a submission for a person to look at."""
+
+    DUPLICATE = "duplicate", _("Likely duplicate (same alias, region and organisations)")
+    SIMILAR_TEXT = "similar_text", _("Statement nearly identical to another")
+    BURST = "burst", _("Many submissions from one source in a short time")
+    LINK = "link", _("Contains a link")
+    SPAM_WORD = "spam_word", _("Contains a spam word")
+    MANUAL_REVIEW = "manual_review", _("Automatic acceptance is off")
+
+
+class RejectionReason(models.TextChoices):
+    DUPLICATE = "duplicate", _("Duplicate")
+    SPAM = "spam", _("Spam or advertising")
+    ABUSE = "abuse", _("Abuse or threat")
+    NOT_A_DECLARATION = "not_declaration", _("Not a declaration")
+    TEST = "test", _("Test entry")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    """An organisation one can quit. Staff edit the list; ``slug`` is what the API uses."""
+
+    slug = models.SlugField(max_length=32, unique=True)
+    name_zh_hans = models.CharField(max_length=100)
+    name_zh_hant = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        lang = get_language() or settings.LANGUAGE_CODE
+        return {"zh-hans": self.name_zh_hans, "zh-hant": self.name_zh_hant}.get(lang, self.name_en)
+
+
+class _ActiveOrganisations:
+    """The active organisations by slug, read once per process and kept for ``TTL`` seconds.
+
+    Every declaration names organisations, and staff change the three or four rows a few times
+    a year: one query per form was a tenth of the intake's time. A save or delete clears the
+    copy in the process that made it at once (and again when its transaction commits); other
+    processes see the change within ``TTL``, like a form sent a few seconds before it.
+    Rows read inside a transaction are kept only once it commits, so a rollback (a failed staff
+    edit, every test) never leaves rows behind that the database does not have.
+    """
+
+    TTL = 10.0
+
+    def __init__(self) -> None:
+        self._rows: dict[str, Organisation] | None = None
+        self._read_at = 0.0
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def by_slug(self) -> dict[str, Organisation]:
+        rows, read_at = self._rows, self._read_at
+        if rows is not None and time.monotonic() - read_at < self.TTL:
+            return rows
+        generation, read_at = self._generation, time.monotonic()
+        rows = {o.slug: o for o in Organisation.objects.filter(active=True)}
+
+        def keep() -> None:
+            with self._lock:
+                if self._generation == generation:  # not cleared while we were reading
+                    self._rows, self._read_at = rows, read_at
+
+        transaction.on_commit(keep)
+        return rows
+
+    def clear(self, **_signal) -> None:
+        with self._lock:
+            self._generation += 1
+            self._rows = None
+
+
+active_organisations = _ActiveOrganisations()
+
+
+def _organisation_changed(**_signal) -> None:
+    active_organisations.clear()
+    # A request in another thread may read the old rows before this transaction commits.
+    transaction.on_commit(active_organisations.clear)
+
+
+post_save.connect(_organisation_changed, sender=Organisation, dispatch_uid="organisations-cache")
+post_delete.connect(_organisation_changed, sender=Organisation, dispatch_uid="organisations-cache")
+# flush (between TransactionTestCase tests, after a restore) deletes rows without signals.
+post_migrate.connect(active_organisations.clear, dispatch_uid="organisations-cache")
+
+
+def normalise_name(name: str) -> str:
+    """Aliases compared for duplicates: case, width and spacing folded."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
+
+
+def fingerprint(text: str) -> str:
+    """A hash of a statement with case, width, spacing and punctuation folded, so that
+    copies that differ only in those match ("near-identical" text). Empty for short texts,
+    which are too common to mean anything."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+    if len(folded) < 12:
+        return ""
+    return hashlib.sha256(folded.encode()).hexdigest()
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Status.PENDING)
+
+    def accepted(self):
+        return self.filter(status=Status.ACCEPTED)
+
+    def rejected(self):
+        return self.filter(status=Status.REJECTED)
+
+    def submit(
+        self,
+        *,
+        people: list[dict],
+        declared_on,
+        channel: str,
+        language: str = "",
+        contact: str = "",
+        want_receipt: bool = False,
+        client_key: str | None = None,
+        entered_by=None,
+    ) -> tuple["Submission", str | None]:
+        """Take in one submission of validated people; return it and its receipt code (or None).
+
+        Every way in (the form, the API, volunteer intake, CSV import) ends here, so all of
+        them get the same moderation. Clean submissions are accepted at once (the sequencer
+        logs and counts them); flagged ones wait in the moderator queue.
+        """
+        from tuidang.declarations import contacts, moderation
+
+        flags = moderation.flags_for(people, client_key=client_key)
+        sealed = contacts.seal(contact) if contact else None
+        code = Submission.new_receipt_code() if want_receipt else None
+        with transaction.atomic():
+            submission = self.create(
+                status=Status.PENDING if flags else Status.ACCEPTED,
+                channel=channel,
+                declared_on=declared_on,
+                language=language,
+                flags=flags,
+                entered_by=entered_by,
+                sealed_contact=sealed,
+                receipt_hash=Submission.hash_receipt(code) if code else None,
+            )
+            rows = Person.objects.bulk_create(
+                Person(
+                    submission=submission,
+                    position=position,
+                    name=person["name"],
+                    name_key=normalise_name(person["name"]),
+                    statement=person.get("statement", ""),
+                    statement_fingerprint=fingerprint(person.get("statement", "")),
+                    region=person.get("region", ""),
+                )
+                for position, person in enumerate(people)
+            )
+            Through = Person.organisations.through
+            Through.objects.bulk_create(
+                Through(person_id=row.pk, organisation_id=organisation.pk)
+                for row, person in zip(rows, people, strict=True)
+                for organisation in person["organisations"]
+            )
+        return submission, code
+
+
+class Submission(models.Model):
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    declared_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    language = models.CharField(max_length=8, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    rejection_reason = models.CharField(max_length=16, choices=RejectionReason.choices, blank=True)
+    rejection_note = models.TextField(blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    # Staff member who typed it in (phone, e-mail, fax, letter, CSV); empty for web and API.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Contact details sealed to the centre's public key (libsodium sealed box) on arrival.
+    sealed_contact = models.BinaryField(null=True, blank=True)
+    # SHA-256 of the receipt code; the code itself is shown once and never stored.
+    receipt_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    removal_requested_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "declared_on"]),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_channel_display()} {self.declared_on}"
+
+    def get_flags_display(self) -> list[str]:
+        labels = dict(Flag.choices)
+        return [str(labels.get(flag, flag)) for flag in self.flags]
+
+    @transaction.atomic
+    def accept(self, by=None) -> bool:
+        """Accept a pending submission; the sequencer logs and counts its people. False if it
+        was not pending."""
+        locked = Submission.objects.select_for_update().get(pk=self.pk)
+        if locked.status != Status.PENDING:
+            return False
+        locked.status = Status.ACCEPTED
+        locked.moderated_by = by
+        locked.moderated_at = timezone.now() if by else None
+        locked.save(update_fields=["status", "moderated_by", "moderated_at"])
+        self.refresh_from_db()
+        return True
+
+    @transaction.atomic
+    def reject(self, reason: str, by=None, note: str = "") -> bool:
+        """Reject a pending submission, keeping it and its reason. False if it was not pending."""
+        locked = Submission.objects.select_for_update().get(pk=self.pk)
+        if locked.status != Status.PENDING:
+            return False
+        locked.status = Status.REJECTED
+        locked.rejection_reason = reason
+        locked.rejection_note = note
+        locked.moderated_by = by
+        locked.moderated_at = timezone.now()
+        locked.save()
+        TallyCounter.add(Counter({f"rejected:{reason}": locked.people.count()}))
+        self.refresh_from_db()
+        return True
+
+    @transaction.atomic
+    def remove_statements(self) -> None:
+        """Removal for safety: blank every published name and statement and delete the salt
+        that opens their log entries' commitments; the entries and the count stay."""
+        now = timezone.now()
+        self.people.filter(removed_at__isnull=True).update(
+            name="", name_key="", statement="", statement_fingerprint="", salt=None, removed_at=now
+        )
+        if self.removal_requested_at is None:
+            self.removal_requested_at = now
+            self.save(update_fields=["removal_requested_at"])
+
+    @staticmethod
+    def new_receipt_code() -> str:
+        """A long random code in groups of five, easy to copy from a phone screen."""
+        raw = secrets.token_hex(15).upper()  # 120 bits
+        return "-".join(raw[i : i + 5] for i in range(0, len(raw), 5))
+
+    @staticmethod
+    def hash_receipt(code: str) -> str:
+        cleaned = re.sub(r"[^0-9A-Fa-f]", "", code).upper()
+        return hashlib.sha256(cleaned.encode()).hexdigest()
+
+
+class PersonQuerySet(models.QuerySet):
+    def published(self):
+        """People whose statements are on the public lists: accepted, in the log, not removed."""
+        return self.filter(
+            submission__status=Status.ACCEPTED, removed_at__isnull=True, leaf_index__isnull=False
+        )
+
+
+class Person(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="people")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=settings.NAME_MAX_LENGTH)
+    name_key = models.CharField(max_length=settings.NAME_MAX_LENGTH * 2, db_index=True)
+    organisations = models.ManyToManyField(Organisation, related_name="+")
+    statement = models.TextField(blank=True)
+    statement_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    region = models.CharField(max_length=8, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    # Set by the sequencer when the person's entry is appended to the transparency log.
+    leaf_index = models.BigIntegerField(unique=True, null=True, blank=True)
+    # Opens the entry's commitment while the statement is published; deleted on removal.
+    salt = models.BinaryField(max_length=32, null=True, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submission_id", "position"]
+
+    def __str__(self):
+        return self.name or "—"
+
+    @property
+    def region_name(self) -> str:
+        return regions.name(self.region) if self.region else ""
+
+
+def tally_counts(submission: Submission, people) -> Counter:
+    """The counter increments for accepting stored ``people`` of ``submission``."""
+    return tally_counts_for(
+        submission,
+        [{"organisations": p.organisations.all(), "region": p.region} for p in people],
+    )
+
+
+def tally_counts_for(submission: Submission, people: list[dict]) -> Counter:
+    """The counter increments for accepting ``people`` (dicts with organisations and region)."""
+    counts: Counter = Counter()
+    day = submission.declared_on
+    for person in people:
+        counts["total"] += 1
+        counts[f"day:{day.isoformat()}"] += 1
+        counts[f"month:{day.strftime('%Y-%m')}"] += 1
+        counts[f"channel:{submission.channel}"] += 1
+        for organisation in person["organisations"]:
+            counts[f"org:{organisation.slug}"] += 1
+        region = person.get("region", "")
+        if not region:
+            counts["region:unknown"] += 1
+        elif regions.is_province(region):
+            counts[f"region:{region}"] += 1
+        else:
+            counts["region:abroad"] += 1
+            counts[f"country:{region}"] += 1
+    return counts
+
+
+class TallyCounter(models.Model):
+    """One published number: ``total``, ``org:party``, ``region:CN-SX``, ``day:2026-11-23``…
+
+    Updated only by ``add``, inside the transaction that changes what it counts.
+    """
+
+    key = models.CharField(max_length=40, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key}={self.value}"
+
+    @classmethod
+    def add(cls, counts: Counter) -> None:
+        if not counts:
+            return
+        table = connection.ops.quote_name(cls._meta.db_table)
+        # One upsert statement per key; both SQLite and PostgreSQL speak ON CONFLICT.
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (key, value) VALUES (%s, %s) "  # noqa: S608 - table name is ours
+                f"ON CONFLICT (key) DO UPDATE SET value = {table}.value + excluded.value",
+                sorted(counts.items()),
+            )
+
+    @classmethod
+    def snapshot(cls, prefix: str = "") -> dict[str, int]:
+        rows = cls.objects.all()
+        if prefix:
+            rows = rows.filter(key__startswith=prefix)
+        return dict(rows.values_list("key", "value"))
+
+
+class CallOutcome(models.TextChoices):
+    DECLARATION = "declaration", _("Declaration taken")
+    QUESTION = "question", _("Question answered")
+    HANG_UP = "hang_up", _("Caller hung up")
+    HARASSMENT = "harassment", _("Harassment")
+    THREAT = "threat", _("Threat")
+
+
+class CallQuerySet(models.QuerySet):
+    def by_week(self, weeks: int = 12, today=None) -> list[tuple]:
+        """``(monday, Counter of outcomes)`` for each of the last ``weeks`` weeks, oldest first.
+
+        Weeks start on Monday in the site's time zone; weeks without calls are present and empty,
+        so a chart of them has no gaps.
+        """
+        from datetime import datetime, time, timedelta
+
+        from django.db.models.functions import TruncWeek
+
+        today = today or timezone.localdate()
+        first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+        counts = {first + timedelta(weeks=i): Counter() for i in range(weeks)}
+        rows = (
+            self.filter(taken_at__gte=timezone.make_aware(datetime.combine(first, time.min)))
+            .annotate(week=TruncWeek("taken_at"))
+            .values("week", "outcome")
+            .annotate(n=models.Count("id"))
+        )
+        for row in rows:
+            week = timezone.localtime(row["week"]).date()
+            if week in counts:
+                counts[week][row["outcome"]] += row["n"]
+        return list(counts.items())
+
+
+class Call(models.Model):
+    """One call to the hotline. No caller number is kept unless a volunteer records it for a threat."""
+
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    taken_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=12, choices=CallOutcome.choices)
+    notes = models.TextField(blank=True)
+    # Sealed like contact details (tuidang.declarations.contacts): the server cannot read it
+    # back; `tuidang contacts reveal --calls` opens it for staff holding the private key.
+    sealed_caller_number = models.BinaryField(null=True, blank=True)
+    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.PROTECT)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_at"]
+
+    def __str__(self):
+        return f"{self.taken_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
+
+    @property
+    def has_caller_number(self) -> bool:
+        return self.sealed_caller_number is not None
+
+
+# The transparency log's tables live beside the code that reads them.
+from tuidang.declarations.logstore import Checkpoint, LogState, LogTile  # noqa: E402, F401
+from tuidang.declarations.witnessing import WitnessCosignature  # noqa: E402, F401

@@ -1,0 +1,22 @@
+from django.urls import include, path
+
+from tuidang.declarations import urls_log
+from tuidang.declarations.views import calls, declare, intake, queue, receipts, statements, tally
+
+urlpatterns = [
+    path("", tally.home, name="home"),
+    # The public way in.
+    path("declare/", declare.declare, name="declarations-declare"),
+    path("declare/thanks/", declare.thanks, name="declarations-thanks"),
+    path("receipt/", receipts.receipt, name="declarations-receipt"),
+    # What is published.
+    path("statements/", statements.today, name="declarations-statements-today"),
+    path("statements/<str:day>/", statements.day, name="declarations-statements-day"),
+    path("tally/", tally.tally, name="declarations-tally"),
+    path("log/", include(urls_log.page_urlpatterns)),
+    # Staff: volunteers and moderators.
+    path("staff/intake/", intake.intake, name="declarations-intake"),
+    path("staff/import/", intake.import_csv, name="declarations-import"),
+    path("staff/calls/", calls.calls, name="declarations-calls"),
+    path("staff/queue/", queue.queue, name="declarations-queue"),
+]

@@ -1,0 +1,16 @@
+"""The open-data and partner API, documented in docs/api.md and /api/v1/openapi.json."""
+
+from django.urls import path
+
+from tuidang.declarations import urls_log
+from tuidang.declarations.views import api, api_intake
+
+urlpatterns = [
+    *urls_log.api_urlpatterns,
+    path("tally", api.tally, name="api-tally"),
+    path("tally.csv", api.tally_csv, name="api-tally-csv"),
+    path("statements", api.statements, name="api-statements"),
+    path("statements.csv", api.statements_csv, name="api-statements-csv"),
+    path("declarations", api_intake.declarations, name="api-declarations"),
+    path("openapi.json", api.openapi, name="api-openapi"),
+]

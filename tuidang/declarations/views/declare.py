@@ -1,0 +1,212 @@
+"""The public declaration form: one to ten people, working without JavaScript.
+
+A family is entered by submit buttons: "Add another person" and "Remove" re-render the form
+with one block more or less, keeping everything typed and showing no error messages yet. Only
+"Send" validates. After a submission the browser is redirected (POST/redirect/GET) to the
+thanks page, which shows the receipt code once and then forgets it.
+"""
+
+from datetime import date
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from tuidang import ratelimit
+from tuidang.declarations import regions
+from tuidang.declarations.forms import (
+    EARLIEST_DATE,
+    BasePersonFormSet,
+    PersonFormSet,
+    SubmissionForm,
+)
+from tuidang.declarations.models import Channel, Submission
+
+PREFIX = "person"
+SESSION_KEY = "intake:thanks"
+HOUR = 3600
+SUBMIT_SCOPE = "submit"
+# Django's own wording ("Please submit at most 10 forms") means nothing to a declarant.
+FORMSET_ERRORS = {"too_many_forms": gettext_lazy("One submission can hold at most %(num)d people.")}
+
+
+# --- The hourly limit, shared with the partner API -------------------------------------------
+
+
+def submission_limit_reached(request: HttpRequest) -> bool:
+    """True when this client has already made its submissions for this hour (cheap, no count)."""
+    if not settings.RATE_LIMITS:
+        return False
+    used = ratelimit.count(SUBMIT_SCOPE, request.client_key, HOUR)
+    return used >= settings.RATE_LIMIT_SUBMISSIONS_PER_HOUR
+
+
+def count_submission(request: HttpRequest) -> bool:
+    """Count one submission; False if it is one too many.
+
+    Checked again here, not only by ``submission_limit_reached``, because parallel requests
+    from one client can all pass that check before any of them is counted.
+    """
+    if not settings.RATE_LIMITS:
+        return True
+    used = ratelimit.hit(SUBMIT_SCOPE, request.client_key, HOUR)
+    return used <= settings.RATE_LIMIT_SUBMISSIONS_PER_HOUR
+
+
+def retry_after_seconds() -> int:
+    # ratelimit windows are aligned to the clock, so the limit lifts at the next full hour.
+    return HOUR - int(timezone.now().timestamp()) % HOUR
+
+
+# --- Views -----------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def declare(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _render(request, person_formset(), SubmissionForm())
+
+    formset = person_formset(request.POST)
+    form = SubmissionForm(request.POST)
+    if "add" in request.POST or "remove" in request.POST:
+        people = _typed_people(formset)
+        if "add" in request.POST and len(people) < settings.FAMILY_MAX_SIZE:
+            people.append({})
+        elif "remove" in request.POST and len(people) > 1:
+            index = request.POST["remove"]
+            if index.isdigit() and int(index) < len(people):
+                del people[int(index)]
+        return _render(request, person_formset(initial=people), _typed_submission(form))
+
+    if submission_limit_reached(request):
+        return _too_many(request, formset, form)
+    if not _body_is_utf8(request):
+        message = _(
+            "Part of what you sent could not be read (it was not valid UTF-8 text). "
+            "Check the fields below and send again."
+        )
+        return _render(request, formset, form, status=400, alert=message)
+    if not (formset.is_valid() and form.is_valid()):
+        return _render(request, formset, form, status=400)
+    if not count_submission(request):
+        return _too_many(request, formset, form)
+
+    people = formset.people()
+    submission, code = Submission.objects.submit(
+        people=people,
+        declared_on=form.cleaned_data["declared_on"],
+        channel=Channel.WEB,
+        language=get_language() or "",
+        contact=form.cleaned_data["contact"],
+        want_receipt=form.cleaned_data["want_receipt"],
+        client_key=request.client_key,
+    )
+    # Only until the thanks page has shown it: the code is never stored anywhere else.
+    request.session[SESSION_KEY] = {
+        "status": submission.status,
+        "people": len(people),
+        "receipt": code,
+    }
+    return redirect("declarations-thanks")
+
+
+@never_cache
+@require_http_methods(["GET"])
+def thanks(request: HttpRequest) -> HttpResponse:
+    result = request.session.pop(SESSION_KEY, None)
+    if not request.session.keys():
+        # A declarant's session held nothing but this result: delete the row, not just the key.
+        request.session.flush()
+    return render(request, "declarations/thanks.html", {"result": result})
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def person_formset(data=None, initial=None, **kwargs) -> BasePersonFormSet:
+    """The people of one submission, as the form and the API both read them."""
+    return PersonFormSet(
+        data, prefix=PREFIX, initial=initial, error_messages=FORMSET_ERRORS, **kwargs
+    )
+
+
+def _typed_people(formset: BasePersonFormSet) -> list[dict]:
+    """What was typed in each person block, unvalidated (``BoundField.value`` never cleans)."""
+    return [{name: form[name].value() for name in form.fields} for form in formset.forms] or [{}]
+
+
+def _typed_submission(form: SubmissionForm) -> SubmissionForm:
+    return SubmissionForm(initial={name: form[name].value() for name in form.fields})
+
+
+def _body_is_utf8(request: HttpRequest) -> bool:
+    """Django reads form bodies with errors="replace"; a declaration must not be saved garbled."""
+    if request.content_type != "application/x-www-form-urlencoded":
+        return True  # multipart bodies are decoded part by part; nothing to re-check cheaply
+    try:
+        parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _too_many(request, formset, form) -> HttpResponse:
+    response = _render(
+        request,
+        person_formset(initial=_typed_people(formset)),
+        _typed_submission(form),
+        status=429,
+        alert=_(
+            "Too many declarations were sent from this connection in the last hour. This one "
+            "has not been sent: please send it again in an hour. What you typed is still below."
+        ),
+    )
+    response["Retry-After"] = str(retry_after_seconds())
+    return response
+
+
+def _date_value(form: SubmissionForm) -> str:
+    # <input type="date"> only takes YYYY-MM-DD, whatever the active locale's date format is.
+    value = form["declared_on"].value()
+    return value.isoformat() if isinstance(value, date) else (value or "")
+
+
+def _select(options: str, value) -> str:
+    if not isinstance(value, str) or not regions.is_valid(value):
+        return mark_safe(options)  # noqa: S308 - rendered by the template engine, escaped there
+    marker = format_html('<option value="{}">', value)
+    return mark_safe(options.replace(marker, marker[:-1] + " selected>", 1))  # noqa: S308
+
+
+def _render(request, formset, form, status: int = 200, alert: str = "") -> HttpResponse:
+    # Some 250 regions in up to ten <select>s: rendered once and copied, the one change per
+    # block being which option is selected (a template loop per block took most of the time).
+    options = render_to_string(
+        "declarations/_intake_region_options.html", {"region_groups": regions.choices()}
+    )
+    blocks = [
+        {"form": f, "region_options": _select(options, f["region"].value())} for f in formset.forms
+    ]
+    context = {
+        "formset": formset,
+        "blocks": blocks,
+        "form": form,
+        "alert": alert,
+        "can_add": len(blocks) < settings.FAMILY_MAX_SIZE,
+        "date_value": _date_value(form),
+        "today": timezone.localdate().isoformat(),
+        "earliest": EARLIEST_DATE.isoformat(),
+        "max_people": settings.FAMILY_MAX_SIZE,
+        "invalid": status == 400,
+    }
+    return render(request, "declarations/declare.html", context, status=status)

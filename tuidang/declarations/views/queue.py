@@ -1,0 +1,210 @@
+"""The moderator queue: flagged submissions, oldest first, accepted or rejected in bulk.
+
+Nothing is deleted: a rejected submission stays with its reason and note. Each decision is
+its own transaction with its audit event; counting is the models' business.
+"""
+
+from collections import defaultdict
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from tuidang.accounts.decorators import staff_required
+from tuidang.accounts.models import MODERATOR, AuditEvent
+from tuidang.declarations.forms import reject_control_characters
+from tuidang.declarations.models import Flag, Person, RejectionReason, Status, Submission
+from tuidang.declarations.views.intake import staff_page
+
+PER_PAGE = 20
+EARLIER_SHOWN = 5
+ACCEPT, REJECT = "accept", "reject"
+
+
+class ModerationForm(forms.Form):
+    submissions = forms.ModelMultipleChoiceField(
+        queryset=Submission.objects.all(),
+        error_messages={
+            "required": gettext_lazy("Select at least one submission."),
+            "invalid_choice": gettext_lazy("Unknown submission: %(value)s."),
+            "invalid_pk_value": gettext_lazy("Unknown submission: %(pk)s."),
+        },
+    )
+    action = forms.ChoiceField(
+        choices=[(ACCEPT, ACCEPT), (REJECT, REJECT)],
+        error_messages={
+            "required": gettext_lazy("Press “Accept” or “Reject”."),
+            "invalid_choice": gettext_lazy("Press “Accept” or “Reject”."),
+        },
+    )
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason for rejecting"),
+        required=False,
+        choices=[("", gettext_lazy("— choose a reason —")), *RejectionReason.choices],
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note (optional)"),
+        required=False,
+        max_length=1000,
+    )
+
+    def clean_note(self):
+        return reject_control_characters(self.cleaned_data["note"]).strip()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == REJECT and not data.get("reason"):
+            self.add_error("reason", _("Choose a reason for rejecting."))
+        return data
+
+
+def attach_earlier_matches(submissions) -> None:
+    """Give each person of a submission flagged as a duplicate ``earlier``: the people in
+    earlier, not rejected submissions with the same alias, region and organisations."""
+    people = [
+        person
+        for submission in submissions
+        if Flag.DUPLICATE in submission.flags
+        for person in submission.people.all()
+    ]
+    if not people:
+        return
+    candidates = (
+        Person.objects.filter(name_key__in={p.name_key for p in people if p.name_key})
+        .exclude(submission__status=Status.REJECTED)
+        .select_related("submission")
+        .prefetch_related("organisations")
+        .order_by("-submission_id", "position")[:1000]
+    )
+    by_key = defaultdict(list)
+    for candidate in candidates:
+        by_key[candidate.name_key, candidate.region].append(candidate)
+    for person in people:
+        organisations = {o.pk for o in person.organisations.all()}
+        person.earlier = [
+            candidate
+            for candidate in by_key[person.name_key, person.region]
+            if candidate.submission_id < person.submission_id
+            and {o.pk for o in candidate.organisations.all()} == organisations
+        ][:EARLIER_SHOWN]
+
+
+def flag_counts(pending) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for flags in pending.values_list("flags", flat=True):
+        for flag in flags:
+            counts[flag] += 1
+    return counts
+
+
+def moderate(request, form) -> None:
+    data = form.cleaned_data
+    action, reason, note = data["action"], data["reason"], data["note"]
+    done = skipped = people = 0
+    for submission in data["submissions"]:
+        # One transaction per decision: the state change and its audit event land together,
+        # and one submission already taken by another moderator does not undo the rest.
+        with transaction.atomic():
+            if action == ACCEPT:
+                changed = submission.accept(by=request.user)
+            else:
+                changed = submission.reject(reason, by=request.user, note=note)
+            if changed:
+                count = submission.people.count()
+                AuditEvent.record(
+                    request.user,
+                    f"declarations.{action}",
+                    submission,
+                    people=count,
+                    flags=submission.flags,
+                    **({"reason": reason, "note": note} if action == REJECT else {}),
+                )
+                done += 1
+                people += count
+            else:
+                skipped += 1
+    if done and action == ACCEPT:
+        messages.success(
+            request,
+            ngettext(
+                "Accepted %(count)d submission (%(people)d people).",
+                "Accepted %(count)d submissions (%(people)d people).",
+                done,
+            )
+            % {"count": done, "people": people},
+        )
+    elif done:
+        messages.success(
+            request,
+            ngettext(
+                "Rejected %(count)d submission (%(people)d people) as “%(reason)s”.",
+                "Rejected %(count)d submissions (%(people)d people) as “%(reason)s”.",
+                done,
+            )
+            % {"count": done, "people": people, "reason": RejectionReason(reason).label},
+        )
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d submission was no longer waiting (someone else decided it) and was left as it is.",
+                "%(count)d submissions were no longer waiting (someone else decided them) and were left as they are.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+
+
+@staff_required(MODERATOR)
+def queue(request):
+    flag = request.GET.get("flag", "")
+    if flag not in Flag.values:
+        flag = ""
+    state = {k: v for k, v in (("flag", flag), ("page", request.GET.get("page", ""))) if v}
+    form = ModerationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        moderate(request, form)
+        url = reverse("declarations-queue")
+        return redirect(f"{url}?{urlencode(state)}" if state else url)
+
+    all_pending = Submission.objects.pending()
+    pending = all_pending.order_by("created_at", "pk")
+    if flag:
+        # Flags are a JSON list of strings; matching the quoted string works on SQLite and PostgreSQL.
+        pending = pending.filter(flags__icontains=f'"{flag}"')
+    page = Paginator(pending, PER_PAGE).get_page(request.GET.get("page"))
+    submissions = list(
+        page.object_list.select_related("entered_by").prefetch_related(
+            Prefetch("people", queryset=Person.objects.prefetch_related("organisations"))
+        )
+    )
+    attach_earlier_matches(submissions)
+    if form.is_bound:
+        selected = {str(pk) for pk in request.POST.getlist("submissions")}
+    elif request.GET.get("select") == "all":
+        selected = {str(s.pk) for s in submissions}
+    else:
+        selected = set()
+    counts = flag_counts(all_pending)
+    return staff_page(
+        request,
+        "declarations/staff/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "submissions": submissions,
+            "selected": selected,
+            "flag": flag,
+            "flags": [(value, label, counts.get(value, 0)) for value, label in Flag.choices],
+            "total": all_pending.count(),
+            "state": urlencode(state),
+            "select_all_query": urlencode({**state, "select": "all"}),
+        },
+    )

@@ -1,0 +1,102 @@
+"""The receipt page: the code shows a declaration's status and lets its holder remove the text.
+
+The code travels only in POST bodies, never in a URL (URLs end up in histories, proxies and
+logs). A known and an unknown code cost the same work: one hash and one indexed lookup. Guesses
+are throttled per client; a 120-bit code cannot be guessed anyway, the throttle keeps the
+server's work bounded.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from tuidang import ratelimit
+from tuidang.declarations import logstore, witnessing
+from tuidang.declarations.logstore import Checkpoint
+from tuidang.declarations.models import Submission
+from tuidang.declarations.views.declare import HOUR, retry_after_seconds
+from tuidang.ledger import format_proof, prove_inclusion
+
+RECEIPT_SCOPE = "receipt"
+RECEIPT_LOOKUPS_PER_HOUR = 20
+# Codes are 35 characters with their dashes; anything much longer is not one.
+CODE_MAX_LENGTH = 100
+TEMPLATE = "declarations/receipt.html"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def receipt(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, TEMPLATE, {})
+
+    if settings.RATE_LIMITS:
+        used = ratelimit.hit(RECEIPT_SCOPE, request.client_key, HOUR)
+        if used > RECEIPT_LOOKUPS_PER_HOUR:
+            message = _("Too many receipt codes tried from this connection. Please wait an hour.")
+            response = render(request, TEMPLATE, {"alert": message}, status=429)
+            response["Retry-After"] = str(retry_after_seconds())
+            return response
+
+    code = request.POST.get("code", "").strip()
+    if not code:
+        return render(request, TEMPLATE, {"alert": _("Enter your receipt code.")}, status=400)
+    if len(code) > CODE_MAX_LENGTH:
+        code = ""  # still looked up below, so a long guess takes as long as a short one
+    submission = Submission.objects.filter(receipt_hash=Submission.hash_receipt(code)).first()
+    if submission is None:
+        message = _(
+            "No declaration has this receipt code. Check that you typed it exactly as it was shown."
+        )
+        typed = request.POST.get("code", "").strip()[:CODE_MAX_LENGTH]
+        return render(request, TEMPLATE, {"alert": message, "typed": typed}, status=404)
+
+    context = {"submission": submission, "code": code}
+    if request.POST.get("action") == "proof":
+        proof = _tlog_proof(submission, request.POST.get("leaf", ""))
+        if proof is not None:
+            return proof
+        context["alert"] = _("This declaration has no such log entry.")
+    if request.POST.get("action") == "remove":
+        if request.POST.get("confirm") != "yes":
+            return render(request, TEMPLATE, {**context, "confirm_removal": True})
+        submission.remove_statements()
+        submission.refresh_from_db()
+        context["removed_now"] = True
+    people = list(submission.people.prefetch_related("organisations"))
+    context["people"] = people
+    context["removable"] = any(person.removed_at is None for person in people)
+    context["logged"] = all(person.leaf_index is not None for person in people)
+    context["checkpoint"] = latest = Checkpoint.objects.latest_signed()
+    for person in people:
+        if latest is not None and person.leaf_index is not None and person.leaf_index < latest.size:
+            person.tlog_proof = tlog_proof(person.leaf_index, latest).decode("utf-8")
+    return render(request, TEMPLATE, context)
+
+
+def _tlog_proof(submission: Submission, leaf: str) -> HttpResponse | None:
+    """One of the submission's receipts as a download (None if the leaf is not one of its
+    entries in the latest signed checkpoint)."""
+    index = int(leaf) if leaf.isdigit() and len(leaf) < 19 else -1
+    latest = Checkpoint.objects.latest_signed()
+    if latest is None or not 0 <= index < latest.size:
+        return None
+    if not submission.people.filter(leaf_index=index).exists():
+        return None
+    response = HttpResponse(tlog_proof(index, latest), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="declaration-{index}.tlog-proof"'
+    return response
+
+
+def tlog_proof(index: int, latest: Checkpoint) -> bytes:
+    """The c2sp.org/tlog-proof of entry ``index`` in the tree of ``latest``, cosignatures included.
+
+    Its ``extra`` line carries the entry itself, so ``tuidang verify --receipt`` can check it
+    offline: the inclusion proof authenticates the entry, so extra needs no trust of its own.
+    """
+    hashes = prove_inclusion(latest.size, index, logstore.TileReader(latest.size))
+    (entry,) = logstore.read_entries(index, index + 1)
+    return format_proof(index, hashes, witnessing.cosigned_note(latest).encode(), extra=entry)

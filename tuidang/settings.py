@@ -1,0 +1,216 @@
+"""The one settings module. Every knob is an environment variable with a safe default.
+
+Each ``TUIDANG_*`` variable read here is documented in README.md (a test checks that).
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from tuidang.conf import data_dir, env, env_bool, env_int, read_or_create_secret
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = data_dir()
+
+SECRET_KEY = env("TUIDANG_SECRET_KEY") or read_or_create_secret("django-secret-key")
+DEBUG = env_bool("TUIDANG_DEBUG", False)
+ALLOWED_HOSTS = [
+    h for h in env("TUIDANG_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h
+]
+SITE_NAME = env("TUIDANG_SITE_NAME", "tuidang")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_countries",
+    "tuidang.accounts",
+    "tuidang.declarations",
+]
+
+MIDDLEWARE = [
+    # First: nothing after it sees the client's address or user agent in clear.
+    "tuidang.privacy.PrivacyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tuidang.urls"
+WSGI_APPLICATION = "tuidang.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tuidang.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("TUIDANG_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'tuidang.sqlite3'}",
+        conn_max_age=env_int("TUIDANG_DB_CONN_MAX_AGE", 600),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = None  # one connection per worker, kept open
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a
+        # transaction starts, so two writers queue on busy_timeout instead of deadlocking.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = None  # in-memory test database
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (rate-limit state, the daily rate-limit secret) ------------------------------------
+REDIS_URL = env("TUIDANG_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "tuidang",
+        }
+    }
+else:
+    # Per process: with several web workers each keeps its own counters. Set
+    # TUIDANG_REDIS_URL to share rate-limit state across workers and machines.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Accounts ------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts-login"
+LOGIN_REDIRECT_URL = "accounts-home"
+OTP_TOTP_ISSUER = SITE_NAME
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("TUIDANG_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = 8 * 3600
+LOGIN_FAILURE_LIMIT = env_int("TUIDANG_LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_SECONDS = env_int("TUIDANG_LOGIN_LOCKOUT_SECONDS", 900)
+
+# --- Languages -----------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env("TUIDANG_TIME_ZONE", "UTC")
+LOCALE_PATHS = sorted(p for p in (BASE_DIR / "locale").glob("*") if p.is_dir())
+
+# --- Static files --------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+# The project-wide files (site.css) live outside any app, so the app finder cannot see them.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve straight from the apps; collectstatic is optional
+
+# --- Security headers: nothing on any page may reach a third party --------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# same-origin, not no-referrer: other sites learn nothing, but with no-referrer browsers send
+# "Origin: null" on our own form posts and CSRF protection (rightly) refuses them.
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("TUIDANG_MAX_BODY_BYTES", 256 * 1024)
+
+# --- Declarations: intake and moderation ------------------------------------------------------
+# All intake throttling and burst flagging; "off" for load tests only.
+RATE_LIMITS = env_bool("TUIDANG_RATE_LIMITS", True)
+# Submissions one client may make per hour (keyed by a daily-rotating HMAC of its address).
+RATE_LIMIT_SUBMISSIONS_PER_HOUR = env_int("TUIDANG_RATE_LIMIT_SUBMISSIONS_PER_HOUR", 30)
+# More than this many submissions from one client within 10 minutes are queued as a burst.
+BURST_THRESHOLD = env_int("TUIDANG_BURST_THRESHOLD", 5)
+# Accept clean submissions at once; "off" sends every submission to the moderator queue.
+AUTO_ACCEPT = env_bool("TUIDANG_AUTO_ACCEPT", True)
+# A person with the same alias, region and organisations within this many days is a likely duplicate.
+DUPLICATE_WINDOW_DAYS = env_int("TUIDANG_DUPLICATE_WINDOW_DAYS", 30)
+STATEMENT_MAX_LENGTH = env_int("TUIDANG_STATEMENT_MAX_LENGTH", 2000)
+NAME_MAX_LENGTH = 60
+FAMILY_MAX_SIZE = 10
+SPAM_WORDS = [
+    w.strip().lower()
+    for w in env(
+        "TUIDANG_SPAM_WORDS", "casino,viagra,loan offer,crypto giveaway,博彩,代开发票"
+    ).split(",")
+    if w.strip()
+]
+STATEMENTS_PER_PAGE = 50
+# The transparency log's identity (the checkpoint origin line and signing key name); see docs/log-format.md.
+LOG_ORIGIN = env("TUIDANG_LOG_ORIGIN", "tuidang.localhost/log")
+# Extra signing key files (comma-separated paths) that also sign checkpoints during a key rotation.
+LOG_EXTRA_KEYS = [p.strip() for p in env("TUIDANG_LOG_EXTRA_KEYS").split(",") if p.strip()]
+# Witnesses that cosign checkpoints (c2sp.org/tlog-witness): ";"-separated "<vkey> <url>" pairs.
+WITNESSES = [tuple(w.split()) for w in env("TUIDANG_WITNESSES").split(";") if w.strip()]
+# Seconds between two pushes of the latest checkpoint to the witnesses.
+WITNESS_INTERVAL = env_int("TUIDANG_WITNESS_INTERVAL", 300)
+
+# --- Logging: never a client address, user agent or request body ---------------------------
+LOG_DIR = DATA_DIR / "logs"
+LOG_DIR.mkdir(exist_ok=True)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "file": {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(LOG_DIR / "tuidang.log"),
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["console", "file"], "level": env("TUIDANG_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # django.request and django.security log the request object on errors; the
+        # privacy middleware has already blanked its address and agent by then.
+        "django.server": {"handlers": [], "propagate": False},
+    },
+}
+
+# Behind a reverse proxy, the request header (as a META key, e.g. HTTP_X_FORWARDED_FOR) that
+# carries the client's address; it is only ever hashed, never kept.
+CLIENT_ADDRESS_HEADER = env("TUIDANG_CLIENT_ADDRESS_HEADER")
