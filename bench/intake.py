@@ -7,6 +7,12 @@ file through the same gunicorn and middleware) as the ceiling, then POSTs
 database afterwards. Usage (results go in bench/RESULTS.md)::
 
     .venv/bin/python bench/intake.py --database sqlite --database postgres --duration 30
+    .venv/bin/python bench/intake.py --database sqlite --log both --duration 30
+
+With ``--log both`` each database is measured twice in the same run: first with the log off
+(``serve --skip sequencer``: declarations are accepted but nothing appends them to the log),
+then with it on, where the end-to-end figure counts a declaration only once the sequencer has
+appended it to the log and signed a checkpoint covering it.
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). Traffic goes only to 127.0.0.1; every run is
 bounded by ``--duration``.
@@ -32,6 +38,7 @@ ACCEPTED = (
     "ON s.id = p.submission_id WHERE s.status = 'accepted'"
 )
 BY_STATUS = "SELECT status, flags, count(*) FROM declarations_submission GROUP BY status, flags"
+SIGNED = "SELECT coalesce(max(size), 0) FROM declarations_checkpoint"
 
 
 def query(database: str, data_dir: Path, sql: str) -> list[tuple]:
@@ -56,7 +63,13 @@ def fresh_postgres() -> None:
         db.execute("CREATE DATABASE tuidang_bench")
 
 
-def start_server(database: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen:
+def signed_size(database: str, data_dir: Path) -> int:
+    return query(database, data_dir, SIGNED)[0][0]
+
+
+def start_server(
+    database: str, data_dir: Path, port: int, workers: int, log: bool
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "TUIDANG_DATA_DIR": str(data_dir),
@@ -68,6 +81,8 @@ def start_server(database: str, data_dir: Path, port: int, workers: int) -> subp
     command = [sys.executable, "-m", "tuidang.cli", "serve", "--port", str(port)]
     if workers:
         command += ["--workers", str(workers)]
+    if not log:
+        command += ["--skip", "sequencer", "--skip", "witness"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert process.stdout is not None
     for line in process.stdout:
@@ -103,13 +118,14 @@ def wrk(url: str, duration: int, connections: int, threads: int, script: str = "
     }
 
 
-def run(database: str, args) -> None:
-    print(f"== {database}")
+def run(database: str, log: bool, args) -> float:
+    """One measurement; returns accepted/s (log off) or end-to-end logged/s (log on)."""
+    print(f"== {database}, log {'on' if log else 'off'}")
     if database == "postgres":
         fresh_postgres()
     with tempfile.TemporaryDirectory(prefix="tuidang-bench-") as tmp:
         data_dir = Path(tmp)
-        server = start_server(database, data_dir, args.port, args.workers)
+        server = start_server(database, data_dir, args.port, args.workers, log)
         base = f"http://127.0.0.1:{args.port}"
         try:
             wrk(f"{base}/static/tuidang/site.css", 3, args.connections, args.threads)  # warm up
@@ -123,6 +139,15 @@ def run(database: str, args) -> None:
             # The sequencer may still be logging; acceptance itself happened in the request.
             accepted = accepted_count(database, data_dir) - before
             statuses = query(database, data_dir, BY_STATUS)
+            if log:
+                # End to end: until a signed checkpoint covers every accepted declaration.
+                total = accepted_count(database, data_dir)
+                deadline = time.monotonic() + 120
+                while signed_size(database, data_dir) < total:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("the sequencer did not catch up within 120 s")
+                    time.sleep(0.05)
+                logged_elapsed = time.monotonic() - started
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
@@ -133,6 +158,11 @@ def run(database: str, args) -> None:
     print(f"   submissions by status and flags: {statuses}")
     print(f"   intake: {accepted} accepted in {elapsed:.1f} s = {accepted / elapsed:.0f} accepted/s; "
           f"p50 {intake['p50']:.1f} ms, p99 {intake['p99']:.1f} ms")  # fmt: skip
+    if not log:
+        return accepted / elapsed
+    print(f"   end to end: {accepted} in a signed checkpoint after {logged_elapsed:.1f} s = "
+          f"{accepted / logged_elapsed:.0f} logged/s")  # fmt: skip
+    return accepted / logged_elapsed
 
 
 def main() -> None:
@@ -145,10 +175,22 @@ def main() -> None:
         "--workers", type=int, default=0, help="gunicorn workers (default: serve's)"
     )
     parser.add_argument("--port", type=int, default=8391)
+    parser.add_argument(
+        "--log",
+        choices=["on", "off", "both"],
+        default="on",
+        help="run the sequencer (on, as serve does), skip it (off), or compare the two (both)",
+    )
     args = parser.parse_args()
     print(f"nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} before the run")
     for database in args.database or ["sqlite", "postgres"]:
-        run(database, args)
+        if args.log == "both":
+            without = run(database, False, args)
+            with_log = run(database, True, args)
+            print(f"== {database}: log on / log off = {with_log:.0f} / {without:.0f} = "
+                  f"{with_log / without:.2f}")  # fmt: skip
+        else:
+            run(database, args.log == "on", args)
 
 
 if __name__ == "__main__":
