@@ -23,6 +23,7 @@ import os
 import re
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,8 +48,9 @@ def query(database: str, data_dir: Path, sql: str) -> list[tuple]:
             return db.execute(sql).fetchall()
     import psycopg
 
-    with psycopg.connect(PG_BENCH) as db:
-        return db.execute(sql).fetchall()
+    with psycopg.connect(PG_BENCH, autocommit=True) as db:
+        cursor = db.execute(sql)
+        return cursor.fetchall() if cursor.description else []
 
 
 def accepted_count(database: str, data_dir: Path) -> int:
@@ -61,6 +63,30 @@ def fresh_postgres() -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as db:
         db.execute("DROP DATABASE IF EXISTS tuidang_bench")
         db.execute("CREATE DATABASE tuidang_bench")
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds used so far by each kind of process on this machine (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    roles: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, UnicodeDecodeError):
+            continue  # gone meanwhile
+        if "gunicorn" in command:
+            role = "web workers"
+        elif "tuidang.cli sequencer" in command:
+            role = "sequencer"
+        elif "tuidang.cli witness" in command:
+            role = "witness"
+        elif command.startswith("postgres"):
+            role = "postgres"
+        else:
+            continue
+        roles[role] = roles.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return roles
 
 
 def signed_size(database: str, data_dir: Path) -> int:
@@ -131,11 +157,21 @@ def run(database: str, log: bool, args) -> float:
             wrk(f"{base}/static/tuidang/site.css", 3, args.connections, args.threads)  # warm up
             ceiling = wrk(f"{base}/static/tuidang/site.css", args.duration, args.connections,
                           args.threads)  # fmt: skip
+            # Steady state, as on a running instance: a few seconds of intake first, then (on
+            # PostgreSQL) the statistics autovacuum would gather within its first minute. On a
+            # database created a moment ago the planner has none and chooses plans that walk
+            # every submission for each duplicate check.
+            wrk(f"{base}/api/v1/declarations", args.warmup, args.connections, args.threads,
+                str(ROOT / "bench" / "intake.lua"))  # fmt: skip
+            if database == "postgres":
+                query(database, data_dir, "ANALYZE")
             before = accepted_count(database, data_dir)
+            cpu_before = cpu_by_role()
             started = time.monotonic()
             intake = wrk(f"{base}/api/v1/declarations", args.duration, args.connections,
                          args.threads, str(ROOT / "bench" / "intake.lua"))  # fmt: skip
             elapsed = time.monotonic() - started
+            cpu_after = cpu_by_role()
             # The sequencer may still be logging; acceptance itself happened in the request.
             accepted = accepted_count(database, data_dir) - before
             statuses = query(database, data_dir, BY_STATUS)
@@ -156,6 +192,9 @@ def run(database: str, log: bool, args) -> float:
     print(f"   intake: {intake['requests']} requests, {intake['non_2xx']} not 2xx, "
           f"socket errors: {intake['socket_errors'] or 'none'}")  # fmt: skip
     print(f"   submissions by status and flags: {statuses}")
+    cpu = {role: cpu_after[role] - cpu_before.get(role, 0.0) for role in sorted(cpu_after)}
+    print("   cpu seconds during intake (of " f"{elapsed * (os.cpu_count() or 1):.0f} available): "
+          + ", ".join(f"{role} {seconds:.1f}" for role, seconds in cpu.items()))  # fmt: skip
     print(f"   intake: {accepted} accepted in {elapsed:.1f} s = {accepted / elapsed:.0f} accepted/s; "
           f"p50 {intake['p50']:.1f} ms, p99 {intake['p99']:.1f} ms")  # fmt: skip
     if not log:
@@ -169,12 +208,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", action="append", choices=["sqlite", "postgres"])
     parser.add_argument("--duration", type=int, default=30, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of intake before measuring")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument(
         "--workers", type=int, default=0, help="gunicorn workers (default: serve's)"
     )
     parser.add_argument("--port", type=int, default=8391)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each kind")
     parser.add_argument(
         "--log",
         choices=["on", "off", "both"],
@@ -185,12 +226,18 @@ def main() -> None:
     print(f"nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} before the run")
     for database in args.database or ["sqlite", "postgres"]:
         if args.log == "both":
-            without = run(database, False, args)
-            with_log = run(database, True, args)
-            print(f"== {database}: log on / log off = {with_log:.0f} / {without:.0f} = "
-                  f"{with_log / without:.2f}")  # fmt: skip
+            # Alternated, so that a change in the machine's load falls on both sides.
+            without, with_log = [], []
+            for _ in range(args.repeat):
+                without.append(run(database, False, args))
+                with_log.append(run(database, True, args))
+            off, on = statistics.median(without), statistics.median(with_log)
+            print(f"== {database}: log off {', '.join(f'{r:.0f}' for r in without)}/s; "
+                  f"log on {', '.join(f'{r:.0f}' for r in with_log)}/s; "
+                  f"medians on / off = {on:.0f} / {off:.0f} = {on / off:.2f}")  # fmt: skip
         else:
-            run(database, args.log == "on", args)
+            for _ in range(args.repeat):
+                run(database, args.log == "on", args)
 
 
 if __name__ == "__main__":

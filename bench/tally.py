@@ -5,7 +5,8 @@ people (one per submission, spread over two years, 34 provinces and some countri
 channel) with raw SQL, marks them as already in the log (so the sequencer has nothing to do),
 builds the ``TallyCounter`` rows from the rows with aggregate queries, starts ``tuidang serve
 --workers 1`` and times sequential GETs of ``/api/v1/tally`` and ``/zh-hans/tally/`` on one
-keep-alive connection. Usage (results in bench/RESULTS.md)::
+keep-alive connection, then the page again with the counters changed before every request (as
+after each batch the sequencer logs), which renders it afresh. Usage (results in bench/RESULTS.md)::
 
     .venv/bin/python bench/tally.py --sizes 10000 10000000 --requests 300
 """
@@ -91,10 +92,12 @@ def load(database: Path, size: int) -> None:
     db.close()
 
 
-def timed_gets(port: int, path: str, count: int) -> list[float]:
+def timed_gets(port: int, path: str, count: int, before=None) -> list[float]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     times = []
     for _ in range(count):
+        if before:
+            before()
         started = time.perf_counter()
         conn.request("GET", path)
         response = conn.getresponse()
@@ -126,6 +129,19 @@ def measure(size: int, requests: int, port: int) -> dict[str, float]:
             results = {}
             for path in ["/api/v1/tally", "/zh-hans/tally/"]:
                 results[path] = statistics.median(timed_gets(port, path, requests))
+            # The page is rendered again whenever the counters change (after every batch the
+            # sequencer logs, every half second under intake): time that render too.
+            with sqlite3.connect(Path(tmp) / "tuidang.sqlite3", isolation_level=None) as db:
+
+                def new_batch() -> None:
+                    db.execute(
+                        "UPDATE declarations_tallycounter SET value = value + 1 "
+                        "WHERE key IN ('total', 'channel:web')"
+                    )
+
+                results["/zh-hans/tally/ after each new batch"] = statistics.median(
+                    timed_gets(port, "/zh-hans/tally/", requests, before=new_batch)
+                )
         finally:
             server.terminate()
             server.wait(timeout=60)

@@ -179,6 +179,11 @@ def test_skip_leaves_a_background_command_to_another_machine(tmp_path):
         running = command_lines(descendants(server.process.pid))
         assert any("witness" in line for line in running)
         assert not any("sequencer" in line for line in running)
+        # Every generated secret exists once the URL is printed, the log's signing key too,
+        # though no sequencer runs here: an operator copies secrets/ to the other machine.
+        secrets = tmp_path / "data" / "secrets"
+        assert (secrets / "log-signing.key").read_text().startswith("PRIVATE+KEY+")
+        assert (secrets / "contacts-public.key").exists()
         assert server.stop() == 0
 
 

@@ -9,7 +9,7 @@ from django.test import SimpleTestCase
 from tests.base import BaseTestCase, make_submission, run_sequencer
 from tuidang.declarations import regions
 from tuidang.declarations import tally as maths
-from tuidang.declarations.models import Channel, TallyCounter
+from tuidang.declarations.models import Channel, Organisation, TallyCounter
 
 TODAY = date(2026, 5, 20)
 NOON = datetime(2026, 5, 20, 12, tzinfo=UTC)
@@ -293,6 +293,20 @@ class TallyPageTestCase(BaseTestCase):
             response = self.client.get("/en/tally/")
         self.assertEqual(response.context["total"], 61)
         self.assertIn("more than a hundred years", response.content.decode())
+
+    def test_a_reused_page_is_never_stale(self):
+        # The rendered page is kept per process while the counters and organisations stay
+        # the same; a new batch in the log or a renamed organisation must show at once.
+        make_submission("一", region="CN-BJ")
+        run_sequencer()
+        first = self.client.get("/en/tally/").content.decode()
+        self.assertEqual(first, self.client.get("/en/tally/").content.decode())
+        make_submission("二", region="CN-BJ")
+        run_sequencer()
+        self.assertEqual(self.client.get("/en/tally/").context["total"], 2)
+        Organisation.objects.filter(slug="party").update(name_en="The Party (renamed)")
+        self.assertIn("The Party (renamed)", self.client.get("/en/tally/").content.decode())
+        self.assertNotIn("The Party (renamed)", self.client.get("/zh-hans/tally/").content.decode())
 
     def test_empty_tally(self):
         response = self.client.get("/zh-hant/tally/")
