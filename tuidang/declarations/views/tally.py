@@ -6,6 +6,7 @@ from datetime import date
 from django.db import connection
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -121,7 +122,9 @@ def _tally_context(snapshot: dict[str, int], organisation_rows: tuple, today: da
         for key, count in maths.rejected_breakdown(snapshot).items()
     ]
     days = maths.daily_series(snapshot, today, DAYS_CHARTED)
+    day_rows = _day_rows(days)
     months = maths.monthly_series(snapshot, today)
+    month_labels = [_month_label(key) for key, _n in months]
     milestones = maths.milestones(snapshot)
     projection = maths.projection(snapshot, today)
 
@@ -137,25 +140,38 @@ def _tally_context(snapshot: dict[str, int], organisation_rows: tuple, today: da
         "channels": channels,
         "rejected": rejected,
         "rejected_total": sum(count for _label, count in rejected),
-        "days": list(reversed(days)),
-        "months": [(_month_label(key), n) for key, n in reversed(months)],
+        "days": day_rows,
+        "months": [
+            (label, n)
+            for label, (_key, n) in reversed(list(zip(month_labels, months, strict=True)))
+        ],
         "milestones": milestones,
         "projection": projection,
         "window_days": maths.PROJECTION_WINDOW_DAYS,
-        "charts": _charts(organisations, provinces, region_counts, days, months),
+        "charts": _charts(
+            organisations,
+            provinces,
+            region_counts,
+            days,
+            [label for label, _link, _n in reversed(day_rows)],
+            months,
+            month_labels,
+        ),
     }
 
 
-def _charts(organisations, provinces, region_counts, days, months) -> dict[str, str]:
+def _charts(
+    organisations, provinces, region_counts, days, day_labels, months, month_labels
+) -> dict[str, str]:
     # Every label is escaped inside charts.py, so the SVG can go into the page as is.
     region_bars = [item for item in maths.by_count(dict(provinces)) if item[1]]
     region_bars += [
         (_("Abroad (all countries)"), region_counts[regions.ABROAD]),
         (_("Region not given"), region_counts["unknown"]),
     ]
-    day_labels = {i: _short_day(day) for i, (day, _n) in enumerate(days) if day.day == 1}
+    day_ticks = {i: _short_day(day) for i, (day, _n) in enumerate(days) if day.day == 1}
     month_step = max(1, len(months) // 96 + 1)  # a label every year, or every few years
-    month_labels = {
+    month_ticks = {
         i: key[:4]
         for i, (key, _n) in enumerate(months)
         if key.endswith("-01") and int(key[:4]) % month_step == 0
@@ -179,28 +195,41 @@ def _charts(organisations, provinces, region_counts, days, months) -> dict[str, 
         ),
         "days": mark_safe(  # noqa: S308 - escaped by charts.py
             charts.column_chart(
-                [(formats.date_format(day, "DATE_FORMAT"), n) for day, n in days],
+                [(label, n) for label, (_day, n) in zip(day_labels, days, strict=True)],
                 chart_id="chart-days",
                 title=_("Declarations per day, last %(days)d days") % {"days": DAYS_CHARTED},
                 desc=_(
                     "One column per day from %(start)s to %(end)s; the table below has the numbers."
                 )
                 % {"start": days[0][0].isoformat(), "end": days[-1][0].isoformat()},
-                axis_labels=day_labels,
+                axis_labels=day_ticks,
             )
         ),
         "months": mark_safe(  # noqa: S308 - escaped by charts.py
             charts.column_chart(
-                [(_month_label(key), n) for key, n in months],
+                [(label, n) for label, (_key, n) in zip(month_labels, months, strict=True)],
                 chart_id="chart-months",
                 title=_("Declarations per month"),
                 desc=_(
                     "One column per month since the first declaration; the table below has the numbers."
                 ),
-                axis_labels=month_labels,
+                axis_labels=month_ticks,
             )
         ),
     }
+
+
+def _day_rows(days: list[tuple[date, int]]) -> list[tuple[str, str, int]]:
+    """(label, link to that day's statements, count) for each charted day, newest first.
+
+    Built here rather than in the template: ninety ``{% url %}`` tags and date filters were a
+    fifth of the page's render time.
+    """
+    link = reverse("declarations-statements-day", args=["DAY"])
+    return [
+        (formats.date_format(day, "DATE_FORMAT"), link.replace("DAY", day.isoformat()), n)
+        for day, n in reversed(days)
+    ]
 
 
 def _short_day(day: date) -> str:
