@@ -12,13 +12,13 @@ Only ``tuidang.declarations.sequencer`` writes these tables, and only by appendi
 
 from __future__ import annotations
 
+import functools
 import os
 from base64 import b64encode
 from pathlib import Path
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
 from django.utils import timezone
 
 from tuidang import conf
@@ -108,13 +108,17 @@ def read_tiles(tiles, size: int) -> dict[Tile, bytes | None]:
     wanted = [t for t in tiles if t.width == canonical_width(t.level, t.index, size)]
     found: dict[tuple[int, int], tuple[int, bytes]] = {}
     if wanted:
-        match = Q()
-        for tile in wanted:
-            match |= Q(level=tile.level, index=tile.index)
-        for level, index, width, data in LogTile.objects.filter(match).values_list(
-            "level", "index", "width", "data"
-        ):
-            found[level, index] = (width, data)
+        # Plain SQL: compiling the ORM's OR of (level, index) pairs cost more than the read.
+        table = connection.ops.quote_name(LogTile._meta.db_table)
+        column = connection.ops.quote_name("index")
+        match = " OR ".join([f"(level = %s AND {column} = %s)"] * len(wanted))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT level, {column}, width, data FROM {table} WHERE {match}",  # noqa: S608 - our table
+                [value for tile in wanted for value in (tile.level, tile.index)],
+            )
+            for level, index, width, data in cursor.fetchall():
+                found[level, index] = (width, data)
     return {t: _cut(t, found.get((t.level, t.index))) if t in wanted else None for t in tiles}
 
 
@@ -182,9 +186,26 @@ class TileReader:
             level, n = split_stored_hash_index(index)
             k = level - TILE_HEIGHT * tile.level
             start = (n << k) - tile.index * TILE_WIDTH
-            hashes = decode_tile(data[start * HASH_SIZE : (start + (1 << k)) * HASH_SIZE])
-            result.append(root_of_hashes(hashes))
+            hashes = data[start * HASH_SIZE : (start + (1 << k)) * HASH_SIZE]
+            if tile.level > 0:
+                result.append(_upper_subtree_hash(hashes))
+            else:
+                result.append(root_of_hashes(decode_tile(hashes)))
         return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _upper_subtree_hash(hashes: bytes) -> bytes:
+    """The hash of the subtree over ``hashes``, a run of one upper tile's hashes.
+
+    The upper tiles are few and every proof against the same tree climbs through them, so
+    the hashes computed from them are kept, keyed by the hashes themselves (so never wrong,
+    whichever database they came from); up to 4,096 runs of at most 8 KiB.
+    """
+    from tuidang.ledger.hashes import root_of_hashes
+    from tuidang.ledger.tiles import decode_tile
+
+    return root_of_hashes(decode_tile(hashes))
 
 
 # --- Keys -----------------------------------------------------------------------------------

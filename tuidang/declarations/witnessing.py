@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from tuidang.declarations import logstore
@@ -102,6 +102,27 @@ def configured() -> list[Witness]:
             raise ImproperlyConfigured(f"TUIDANG_WITNESSES: {e}") from None
         witnesses.append(witness)
     return witnesses
+
+
+def latest_note() -> tuple[int, str] | None:
+    """The latest checkpoint's size and its note with every cosignature, in one query.
+
+    What ``/log/checkpoint`` and every proof serve; one statement rather than two, because
+    they are the log's busiest reads.
+    """
+    checkpoint = connection.ops.quote_name(Checkpoint._meta.db_table)
+    cosignature = connection.ops.quote_name(WitnessCosignature._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.size, c.note, w.line FROM "  # noqa: S608 - table names from _meta
+            f"(SELECT id, size, note FROM {checkpoint} ORDER BY size DESC LIMIT 1) c "
+            f"LEFT JOIN {cosignature} w ON w.checkpoint_id = c.id ORDER BY w.id"
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    size, note = rows[0][0], rows[0][1]
+    return size, note + "".join(line for _size, _note, line in rows if line is not None)
 
 
 def cosigned_note(checkpoint: Checkpoint) -> str:
