@@ -1,7 +1,10 @@
 """``tuidang demo`` fills an instance through the models' own methods, so the tally adds up."""
 
 import io
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.contrib.auth.models import User
@@ -86,3 +89,19 @@ class DemoTests(BaseTestCase):
         accepted = Person.objects.filter(submission__status=Status.ACCEPTED).count()
         assert accepted > 10
         assert TallyCounter.snapshot()["total"] == accepted
+
+
+def test_runs_first_on_a_fresh_data_directory(tmp_path):
+    # The README's tour starts with `tuidang demo` before `tuidang serve` has made any table.
+    env = {**os.environ, "TUIDANG_DATA_DIR": str(tmp_path), "TUIDANG_DATABASE_URL": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "tuidang.cli", "demo", "--declarations", "40", "--days", "5"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "username: demo" in result.stdout
+    assert re.search(r"people declared over 5 days", result.stdout)
+    assert (tmp_path / "tuidang.sqlite3").exists()

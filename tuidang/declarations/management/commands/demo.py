@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 import segno
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
@@ -135,6 +136,9 @@ class Command(BaseCommand):
     def handle(self, *args, declarations: int, days: int, seed, force: bool, url: str, **options):
         if declarations < 1 or days < 1:
             raise CommandError("--declarations and --days must be at least 1.")
+        # A fresh data directory has no tables yet; `tuidang serve` would make them, but the
+        # demo is often the first command someone runs.
+        call_command("migrate", interactive=False, verbosity=0)
         if Submission.objects.exists() and not force:
             raise CommandError(
                 "This instance already has declarations; the demo fills only an empty one. "
