@@ -1,4 +1,7 @@
 import io
+import os
+import subprocess
+import sys
 from unittest import mock
 
 from django.contrib.auth.models import User
@@ -85,3 +88,16 @@ class CreateStaffTestCase(BaseTestCase):
     def test_reset_totp_of_unknown_user(self):
         with self.assertRaisesMessage(CommandError, "no account"):
             run("--reset-totp", "nobody")
+
+
+def test_makes_the_first_account_on_a_fresh_data_directory(tmp_path):
+    # Operators often create the first account before `tuidang serve` has made any table.
+    env = {**os.environ, "TUIDANG_DATA_DIR": str(tmp_path), "TUIDANG_DATABASE_URL": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "tuidang.cli", "createstaff", "li", "--role", "admin",
+         "--generate-password"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Created li (admin)." in result.stdout
+    assert (tmp_path / "tuidang.sqlite3").exists()

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,6 +57,8 @@ class Command(BaseCommand):
     def handle(
         self, username, role, email, password_stdin, generate_password, reset_totp, **options
     ):
+        # The first staff account is often made before `tuidang serve` has ever run.
+        call_command("migrate", interactive=False, verbosity=0)
         User = get_user_model()
         if reset_totp:
             try:
