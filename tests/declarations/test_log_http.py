@@ -4,19 +4,25 @@ from base64 import b64decode
 
 from tests.base import BaseTestCase, make_submission, run_sequencer
 from tuidang.declarations import logstore, sequencer
-from tuidang.declarations.logstore import Checkpoint
+from tuidang.declarations.logstore import Checkpoint, LogTile
 from tuidang.ledger import Checkpoint as CheckpointText
 from tuidang.ledger import (
     LogClient,
+    MemoryHashStore,
+    consistency_proof_from_leaf_hashes,
+    inclusion_proof_from_leaf_hashes,
     leaf_hash,
     new_verifier,
     open_note,
+    prove_consistency,
+    prove_inclusion,
     root_from_leaf_hashes,
     tiles_for_size,
     verify_consistency,
     verify_proof,
 )
 from tuidang.ledger.entry import Entry
+from tuidang.ledger.tiles import read_tile_data
 
 
 class LogHttpTestCase(BaseTestCase):
@@ -177,3 +183,39 @@ class LogHttpTestCase(BaseTestCase):
             self.assertEqual(response.content.count(b"<tr>"), 4)
         self.assertEqual(self.client.get("/en/log/checkpoints/?page=2").status_code, 404)
         self.assertEqual(self.client.get("/en/log/checkpoints/?page=x").status_code, 404)
+
+
+class TileReaderTestCase(BaseTestCase):
+    """Proofs from stored tiles, with the upper tiles' subtree hashes kept between requests."""
+
+    def store_tree(self, size: int, seed: bytes) -> list[bytes]:
+        memory = MemoryHashStore()
+        leaves = [leaf_hash(seed + b"%d" % i) for i in range(size)]
+        for leaf in leaves:
+            memory.append_leaf_hash(leaf)
+        LogTile.objects.all().delete()
+        LogTile.objects.bulk_create(
+            LogTile(level=t.level, index=t.index, width=t.width, data=read_tile_data(t, memory))
+            for t in tiles_for_size(size)
+        )
+        return leaves
+
+    def test_every_proof_of_two_trees_of_one_size_is_right(self):
+        # 70,000 leaves: a full level-1 tile and a partial one, so proofs climb through runs
+        # of up to 128 hashes of the upper tiles. The second tree has the same size and tile
+        # names but other hashes: nothing kept from the first may leak into its proofs.
+        size = 70_000
+        for seed in (b"first ", b"second "):
+            leaves = self.store_tree(size, seed)
+            for index in [0, 1, 255, 256, 30_001, 65_535, 65_536, 69_999]:
+                with self.subTest(seed=seed, index=index):
+                    self.assertEqual(
+                        prove_inclusion(size, index, logstore.TileReader(size)),
+                        inclusion_proof_from_leaf_hashes(leaves, index),
+                    )
+            for old in [1, 300, 65_536]:
+                with self.subTest(seed=seed, old=old):
+                    self.assertEqual(
+                        prove_consistency(old, size, logstore.TileReader(size)),
+                        consistency_proof_from_leaf_hashes(leaves, old),
+                    )
