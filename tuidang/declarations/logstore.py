@@ -23,9 +23,17 @@ from django.utils import timezone
 
 from tuidang import conf
 from tuidang.ledger import EMPTY_ROOT, Ed25519Signer, generate_key, new_signer
-from tuidang.ledger.tiles import ENTRIES_LEVEL, TILE_HEIGHT, TILE_WIDTH, Tile, decode_bundle
+from tuidang.ledger.hashes import HASH_SIZE, root_of_hashes, split_stored_hash_index
+from tuidang.ledger.tiles import (
+    ENTRIES_LEVEL,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    Tile,
+    decode_bundle,
+    decode_tile,
+    tile_for_stored_hash,
+)
 
-HASH_SIZE = 32
 KEY_FILE = "log-signing.key"
 
 
@@ -164,17 +172,11 @@ class TileReader:
     """
 
     def __init__(self, size: int) -> None:
-        from tuidang.ledger.tiles import tile_for_stored_hash
-
         self.size = size
-        self._tile_for = tile_for_stored_hash
         self._cache: dict[Tile, bytes] = {}
 
     def read_hashes(self, indexes):
-        from tuidang.ledger.hashes import root_of_hashes, split_stored_hash_index
-        from tuidang.ledger.tiles import decode_tile
-
-        tiles = [self._tile_for(index, self.size) for index in indexes]
+        tiles = [tile_for_stored_hash(index, self.size) for index in indexes]
         missing = {tile for tile in tiles if tile not in self._cache}
         for tile, data in read_tiles(missing, self.size).items():
             if data is None:
@@ -203,9 +205,6 @@ def _upper_subtree_hash(hashes: bytes) -> bytes:
     whichever database they came from): up to 4,096 runs of at most 128 hashes (4 KiB), so
     at most 16 MiB per process and in practice far less.
     """
-    from tuidang.ledger.hashes import root_of_hashes
-    from tuidang.ledger.tiles import decode_tile
-
     return root_of_hashes(decode_tile(hashes))
 
 

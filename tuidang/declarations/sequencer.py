@@ -34,7 +34,7 @@ from tuidang.declarations.models import Person, Status, Submission, TallyCounter
 from tuidang.ledger import EMPTY_ROOT, sign
 from tuidang.ledger import Checkpoint as CheckpointText
 from tuidang.ledger.entry import SALT_SIZE, Entry, counter_keys, encode_entry
-from tuidang.ledger.hashes import root_of_hashes
+from tuidang.ledger.hashes import HASH_SIZE, root_of_hashes
 from tuidang.ledger.tiles import (
     ENTRIES_LEVEL,
     TILE_HEIGHT,
@@ -47,7 +47,6 @@ from tuidang.ledger.tiles import (
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 10_000
-_HASH = 32
 
 
 def _lock_state() -> LogState:
@@ -92,9 +91,9 @@ class _Edge:
             if not width:
                 continue
             data = stored.get((level, index), b"")
-            if len(data) < width * _HASH:
+            if len(data) < width * HASH_SIZE:
                 raise RuntimeError(f"tile {level}/{index} is missing from the log's storage")
-            hashes.extend(decode_tile(data[: width * _HASH]))
+            hashes.extend(decode_tile(data[: width * HASH_SIZE]))
             start = 0
             for bit in reversed(range(TILE_HEIGHT)):
                 if width & (1 << bit):

@@ -71,9 +71,14 @@ def receipt(request: HttpRequest) -> HttpResponse:
     context["removable"] = any(person.removed_at is None for person in people)
     context["logged"] = all(person.leaf_index is not None for person in people)
     context["checkpoint"] = latest = Checkpoint.objects.latest_signed()
-    for person in people:
-        if latest is not None and person.leaf_index is not None and person.leaf_index < latest.size:
-            person.tlog_proof = tlog_proof(person.leaf_index, latest).decode("utf-8")
+    if latest is not None:
+        # One note and one tile reader for the whole family: its entries share most tiles.
+        note = witnessing.cosigned_note(latest).encode()
+        reader = logstore.TileReader(latest.size)
+        for person in people:
+            if person.leaf_index is not None and person.leaf_index < latest.size:
+                proof = tlog_proof(person.leaf_index, note, reader)
+                person.tlog_proof = proof.decode("utf-8")
     return render(request, TEMPLATE, context)
 
 
@@ -86,17 +91,21 @@ def _tlog_proof(submission: Submission, leaf: str) -> HttpResponse | None:
         return None
     if not submission.people.filter(leaf_index=index).exists():
         return None
-    response = HttpResponse(tlog_proof(index, latest), content_type="text/plain; charset=utf-8")
+    proof = tlog_proof(
+        index, witnessing.cosigned_note(latest).encode(), logstore.TileReader(latest.size)
+    )
+    response = HttpResponse(proof, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="declaration-{index}.tlog-proof"'
     return response
 
 
-def tlog_proof(index: int, latest: Checkpoint) -> bytes:
-    """The c2sp.org/tlog-proof of entry ``index`` in the tree of ``latest``, cosignatures included.
+def tlog_proof(index: int, note: bytes, reader: logstore.TileReader) -> bytes:
+    """The c2sp.org/tlog-proof of entry ``index`` against the checkpoint ``note`` (cosignatures
+    included), from ``reader`` over that checkpoint's tree.
 
     Its ``extra`` line carries the entry itself, so ``tuidang verify --receipt`` can check it
     offline: the inclusion proof authenticates the entry, so extra needs no trust of its own.
     """
-    hashes = prove_inclusion(latest.size, index, logstore.TileReader(latest.size))
+    hashes = prove_inclusion(reader.size, index, reader)
     (entry,) = logstore.read_entries(index, index + 1)
-    return format_proof(index, hashes, witnessing.cosigned_note(latest).encode(), extra=entry)
+    return format_proof(index, hashes, note, extra=entry)

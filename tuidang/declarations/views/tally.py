@@ -121,10 +121,12 @@ def _tally_context(snapshot: dict[str, int], organisation_rows: tuple, today: da
         (str(reason_labels[key]), count)
         for key, count in maths.rejected_breakdown(snapshot).items()
     ]
-    days = maths.daily_series(snapshot, today, DAYS_CHARTED)
-    day_rows = _day_rows(days)
-    months = maths.monthly_series(snapshot, today)
-    month_labels = [_month_label(key) for key, _n in months]
+    # Each day and month with its label, oldest first: the charts and the tables share them.
+    days = [
+        (day, formats.date_format(day, "DATE_FORMAT"), n)
+        for day, n in maths.daily_series(snapshot, today, DAYS_CHARTED)
+    ]
+    months = [(key, _month_label(key), n) for key, n in maths.monthly_series(snapshot, today)]
     milestones = maths.milestones(snapshot)
     projection = maths.projection(snapshot, today)
 
@@ -140,40 +142,27 @@ def _tally_context(snapshot: dict[str, int], organisation_rows: tuple, today: da
         "channels": channels,
         "rejected": rejected,
         "rejected_total": sum(count for _label, count in rejected),
-        "days": day_rows,
-        "months": [
-            (label, n)
-            for label, (_key, n) in reversed(list(zip(month_labels, months, strict=True)))
-        ],
+        "days": _day_rows(days),
+        "months": [(label, n) for _key, label, n in reversed(months)],
         "milestones": milestones,
         "projection": projection,
         "window_days": maths.PROJECTION_WINDOW_DAYS,
-        "charts": _charts(
-            organisations,
-            provinces,
-            region_counts,
-            days,
-            [label for label, _link, _n in reversed(day_rows)],
-            months,
-            month_labels,
-        ),
+        "charts": _charts(organisations, provinces, region_counts, days, months),
     }
 
 
-def _charts(
-    organisations, provinces, region_counts, days, day_labels, months, month_labels
-) -> dict[str, str]:
+def _charts(organisations, provinces, region_counts, days, months) -> dict[str, str]:
     # Every label is escaped inside charts.py, so the SVG can go into the page as is.
     region_bars = [item for item in maths.by_count(dict(provinces)) if item[1]]
     region_bars += [
         (_("Abroad (all countries)"), region_counts[regions.ABROAD]),
         (_("Region not given"), region_counts["unknown"]),
     ]
-    day_ticks = {i: _short_day(day) for i, (day, _n) in enumerate(days) if day.day == 1}
+    day_ticks = {i: _short_day(day) for i, (day, _label, _n) in enumerate(days) if day.day == 1}
     month_step = max(1, len(months) // 96 + 1)  # a label every year, or every few years
     month_ticks = {
         i: key[:4]
-        for i, (key, _n) in enumerate(months)
+        for i, (key, _label, _n) in enumerate(months)
         if key.endswith("-01") and int(key[:4]) % month_step == 0
     }
     return {
@@ -195,7 +184,7 @@ def _charts(
         ),
         "days": mark_safe(  # noqa: S308 - escaped by charts.py
             charts.column_chart(
-                [(label, n) for label, (_day, n) in zip(day_labels, days, strict=True)],
+                [(label, n) for _day, label, n in days],
                 chart_id="chart-days",
                 title=_("Declarations per day, last %(days)d days") % {"days": DAYS_CHARTED},
                 desc=_(
@@ -207,7 +196,7 @@ def _charts(
         ),
         "months": mark_safe(  # noqa: S308 - escaped by charts.py
             charts.column_chart(
-                [(label, n) for label, (_key, n) in zip(month_labels, months, strict=True)],
+                [(label, n) for _key, label, n in months],
                 chart_id="chart-months",
                 title=_("Declarations per month"),
                 desc=_(
@@ -219,17 +208,14 @@ def _charts(
     }
 
 
-def _day_rows(days: list[tuple[date, int]]) -> list[tuple[str, str, int]]:
+def _day_rows(days: list[tuple[date, str, int]]) -> list[tuple[str, str, int]]:
     """(label, link to that day's statements, count) for each charted day, newest first.
 
     Built here rather than in the template: ninety ``{% url %}`` tags and date filters were a
     fifth of the page's render time.
     """
     link = reverse("declarations-statements-day", args=["DAY"])
-    return [
-        (formats.date_format(day, "DATE_FORMAT"), link.replace("DAY", day.isoformat()), n)
-        for day, n in reversed(days)
-    ]
+    return [(label, link.replace("DAY", day.isoformat()), n) for day, label, n in reversed(days)]
 
 
 def _short_day(day: date) -> str:
