@@ -166,6 +166,9 @@ RATE_LIMIT_SUBMISSIONS_PER_HOUR = env_int("TUIDANG_RATE_LIMIT_SUBMISSIONS_PER_HO
 BURST_THRESHOLD = env_int("TUIDANG_BURST_THRESHOLD", 5)
 # Accept clean submissions at once; "off" sends every submission to the moderator queue.
 AUTO_ACCEPT = env_bool("TUIDANG_AUTO_ACCEPT", True)
+# People one staff account may enter per day (intake, CSV import) that follow the policy above;
+# beyond it, and with the default 0 for all of them, they wait for a second person to accept.
+STAFF_DAILY_QUOTA = env_int("TUIDANG_STAFF_DAILY_QUOTA", 0)
 # A person with the same alias, region and organisations within this many days is a likely duplicate.
 DUPLICATE_WINDOW_DAYS = env_int("TUIDANG_DUPLICATE_WINDOW_DAYS", 30)
 STATEMENT_MAX_LENGTH = env_int("TUIDANG_STATEMENT_MAX_LENGTH", 2000)

@@ -80,11 +80,21 @@ class IntakeTestCase(BaseTestCase):
             follow=True,
         )
         self.assertRedirects(response, URL.format(lang="en"))
-        self.assertContains(response, "Saved 松山, 明月 (Telephone, 2026-11-20): accepted.")
+        self.assertContains(
+            response,
+            "Saved 松山, 明月 (Telephone, 2026-11-20): waiting for review: "
+            "Entered by staff: a second person must accept it.",
+        )
         submission = Submission.objects.get()
         self.assertEqual(submission.channel, Channel.PHONE)
         self.assertEqual(submission.entered_by, self.val)
-        self.assertEqual(submission.status, Status.ACCEPTED)
+        # Four eyes: what a volunteer types in counts only once a moderator accepted it.
+        self.assertEqual(submission.status, Status.PENDING)
+        self.assertEqual(submission.flags, [Flag.STAFF_ENTERED])
+        login_verified(self.client, self.mo)
+        self.client.post("/en/staff/queue/", {"submissions": [submission.pk], "action": "accept"})
+        submission.refresh_from_db()
+        self.assertEqual((submission.status, submission.moderated_by), (Status.ACCEPTED, self.mo))
         self.assertEqual(submission.declared_on, date(2026, 11, 20))
         self.assertEqual(
             [(p.name, p.region) for p in submission.people.all()],
@@ -134,7 +144,7 @@ class IntakeTestCase(BaseTestCase):
         )
         submission = Submission.objects.get(entered_by=self.val)
         self.assertEqual(submission.status, Status.PENDING)
-        self.assertEqual(submission.flags, [Flag.DUPLICATE])
+        self.assertEqual(submission.flags, [Flag.DUPLICATE, Flag.STAFF_ENTERED])
         self.assertContains(response, "已保存 青松")
         self.assertContains(response, "等待审核")
 
@@ -212,8 +222,9 @@ class IntakeTestCase(BaseTestCase):
         sealed = bytes(Submission.objects.get().sealed_contact)
         self.assertNotIn(b"555", sealed)
 
-    @override_settings(AUTO_ACCEPT=False)
+    @override_settings(AUTO_ACCEPT=False, STAFF_DAILY_QUOTA=5)
     def test_manual_review_queues_everything(self):
+        # Within the volunteer's daily quota, so the site-wide policy is what queues it.
         response = self.client.post(
             URL.format(lang="en"), intake_data(("夜行", ["party"], "", "")), follow=True
         )

@@ -115,7 +115,11 @@ class QueueTestCase(BaseTestCase):
             self.assertContains(response, no_selection)
         submission.refresh_from_db()
         self.assertEqual(submission.status, Status.PENDING)
-        self.assertFalse(AuditEvent.objects.exists())
+        # Only the pages shown were recorded (reads are audited); no decision was.
+        self.assertEqual(
+            set(AuditEvent.objects.values_list("action", flat=True)),
+            {"declarations.queue_viewed"},
+        )
 
     def test_enter_in_the_note_field_does_nothing(self):
         submission = flagged()

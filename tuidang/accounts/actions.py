@@ -16,10 +16,13 @@ ACTION_LABELS = {
     "staff.created": _("Staff account created"),
     "staff.totp_reset": _("Second factor replaced"),
     "audit.exported": _("Audit log exported"),
+    "audit.searched": _("Audit log searched"),
     # The Django admin
     "admin.added": _("Added in the admin"),
     "admin.changed": _("Changed in the admin"),
     "admin.deleted": _("Deleted in the admin"),
+    "admin.viewed_list": _("List opened in the admin"),
+    "admin.viewed": _("Record opened in the admin"),
     "declarations.remove_statements": _("Names and statements removed for safety"),
     # Declarations
     "declarations.intake": _("Declaration entered by staff"),
@@ -27,6 +30,7 @@ ACTION_LABELS = {
     "declarations.call": _("Call logged"),
     "declarations.accept": _("Submission accepted"),
     "declarations.reject": _("Submission rejected"),
+    "declarations.queue_viewed": _("Moderation queue opened"),
     "contacts.reveal": _("Contact details opened"),
 }
 

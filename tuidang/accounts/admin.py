@@ -7,6 +7,7 @@ checks from the role rather than from per-user Django permissions, and narrows t
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
@@ -59,6 +60,46 @@ class AuditedAdminMixin:
         # not part ways.
         with transaction.atomic():
             return super().response_action(request, queryset)
+
+
+class AuditedReadsMixin:
+    """One AuditEvent per admin page that shows declarants' data: the list (with its search,
+    filters, page and the ids on it) and each object's page. Reads are audited because a
+    planted moderator or admin harms declarants by reading, not only by changing."""
+
+    # The list's own controls: recorded as "page", "search" and nothing else.
+    _LIST_CONTROLS = {"p", "q", "o", "_changelist_filters"}
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and changelist is not None:
+            AuditEvent.record(
+                request.user,
+                "admin.viewed_list",
+                model=self.model._meta.label_lower,
+                search=changelist.query,
+                filters={k: v for k, v in request.GET.items() if k not in self._LIST_CONTROLS},
+                page=changelist.page_num,
+                ids=[obj.pk for obj in changelist.result_list],
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                AuditEvent.record(request.user, "admin.viewed", obj)
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                AuditEvent.record(request.user, "admin.viewed", obj, view="history")
+        return response
 
 
 @admin.register(AuditEvent)

@@ -1,7 +1,23 @@
-"""Staff accounts are Django users; roles are groups; every staff action leaves an AuditEvent."""
+"""Staff accounts are Django users; roles are groups; every staff action leaves an AuditEvent.
+
+The audit log is a hash chain: each event carries a sequence number and
+``hash = SHA-256(previous hash (32 bytes) || canonical JSON of the event)``, the first event
+chaining from 32 zero bytes. ``AuditChainHead`` (one row) holds the last sequence number and
+hash; appending locks it, so concurrent writers queue behind one another and never fork the
+chain. Editing, deleting or reordering a stored event breaks a link that ``tuidang audit
+verify`` reports; an export kept off the server (``tuidang audit export``) shows even a
+chain rebuilt from scratch by someone who controls the database.
+"""
+
+import getpass
+import hashlib
+import json
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,8 +30,58 @@ ADMIN = "admin"
 ROLES = (VOLUNTEER, MODERATOR, ADMIN)
 
 
+GENESIS_HASH = "0" * 64
+
+
+def command_line_detail() -> dict:
+    """How an action taken on the server's terminal is attributed: no staff account is
+    logged in there, so the event names the command line and the local account that ran it."""
+    try:
+        operator = getpass.getuser()
+    except (OSError, KeyError):
+        operator = ""
+    return {"via": "command line", "operator": operator}
+
+
+def canonical_event(
+    *, seq: int, at, actor_id, action: str, object_type: str, object_id: str, detail
+) -> bytes:
+    """The bytes an event's hash covers: its fields as JSON with sorted keys, no spaces,
+    ASCII only, the time in UTC to the microsecond. ``tuidang audit export`` writes these
+    fields, so anyone can recompute a chain from an export alone."""
+    fields = {
+        "seq": seq,
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": actor_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "detail": detail,
+    }
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def chain_hash(prev_hash: str, canonical: bytes) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical).hexdigest()
+
+
+class AuditChainHead(models.Model):
+    """The last link of the audit chain: one row, locked by every append."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self):
+        return f"{self.seq} {self.hash}"
+
+    @classmethod
+    def current(cls) -> "AuditChainHead":
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
 class AuditEvent(models.Model):
-    """Who did what to which object, and when. Written in the same transaction as the action."""
+    """Who did what to which object, and when. Written in the same transaction as the action,
+    as the next link of the audit chain."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -25,9 +91,12 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    seq = models.BigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["-at", "-id"]
+        ordering = ["-seq"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self):
@@ -36,6 +105,30 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return action_label(self.action)
+
+    @property
+    def actor_display(self) -> str:
+        """The account that acted or, from the terminal, the command line and its local user."""
+        if self.actor_id:
+            return self.actor.get_username()
+        if self.detail.get("via"):
+            operator = self.detail.get("operator") or self.detail.get("os_user")
+            return f"{self.detail['via']} ({operator})" if operator else str(self.detail["via"])
+        return ""
+
+    def canonical(self) -> bytes:
+        return canonical_event(
+            seq=self.seq,
+            at=self.at,
+            actor_id=self.actor_id,
+            action=self.action,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            detail=self.detail,
+        )
+
+    def computed_hash(self) -> str:
+        return chain_hash(self.prev_hash, self.canonical())
 
     @property
     def detail_display(self) -> list[tuple[str, str]]:
@@ -49,11 +142,161 @@ class AuditEvent(models.Model):
 
     @classmethod
     def record(cls, actor, action: str, obj=None, **detail) -> "AuditEvent":
-        """Record one staff action. ``detail`` must never hold a client address or agent."""
-        return cls.objects.create(
-            actor=actor if getattr(actor, "pk", None) else None,
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            detail=detail,
+        """Record one staff action. ``detail`` must never hold a client address or agent.
+
+        Appends to the chain inside the caller's transaction (or its own): the event commits
+        or rolls back with the action it records.
+        """
+        # Stored as the JSON it will be read back as, so the hash covers what is kept.
+        detail = json.loads(json.dumps(detail, cls=DjangoJSONEncoder))
+        with transaction.atomic():
+            head = _lock_chain_head()
+            event = cls(
+                actor=actor if getattr(actor, "pk", None) else None,
+                at=timezone.now(),
+                action=action,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                detail=detail,
+                seq=head.seq,
+                prev_hash=head.hash,
+            )
+            event.hash = event.computed_hash()
+            event.save(force_insert=True)
+            AuditChainHead.objects.filter(pk=1).update(hash=event.hash)
+        return event
+
+
+def _lock_chain_head() -> AuditChainHead:
+    """Take the next sequence number, holding the head's row lock until the transaction ends.
+
+    The UPDATE comes first, so it is what waits for a concurrent appender (a row lock on
+    PostgreSQL; SQLite's IMMEDIATE transactions already hold the database's write lock), and
+    the row read after it is the one the other appender committed. On return ``seq`` is the
+    new event's number and ``hash`` still the previous event's.
+    """
+    if not AuditChainHead.objects.filter(pk=1).update(seq=F("seq") + 1):
+        # No head yet: a database emptied by a test's flush. Start from what is stored.
+        last = AuditEvent.objects.order_by("-seq").first()
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.create(
+                    pk=1, seq=last.seq if last else 0, hash=last.hash if last else GENESIS_HASH
+                )
+        except IntegrityError:
+            pass  # another appender made it first
+        AuditChainHead.objects.filter(pk=1).update(seq=F("seq") + 1)
+    return AuditChainHead.objects.get(pk=1)
+
+
+class ChainBroken(Exception):
+    """The first link of the audit chain that does not hold, in words for the operator."""
+
+
+def export_line(event: AuditEvent) -> dict:
+    """One event as ``tuidang audit export`` writes it: every hashed field, the hashes, and
+    the actor's user name for people reading the file (not hashed: names can change)."""
+    return {
+        "seq": event.seq,
+        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": event.actor_id,
+        "actor_username": event.actor.get_username() if event.actor_id else "",
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "detail": event.detail,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def verify_chain() -> tuple[int, str]:
+    """Walk the whole audit chain in sequence order; return (number of events, head hash).
+
+    Raises ``ChainBroken`` at the first event whose number, previous hash or contents do
+    not follow from the event before it, or when the chain stops short of its head row
+    (events deleted from the end).
+    """
+    # The head first: events appended while the walk runs lie beyond it and are left out.
+    head = AuditChainHead.current()
+    events = AuditEvent.objects.filter(seq__lte=head.seq).order_by("seq")
+    count, prev_seq, prev_hash = 0, 0, GENESIS_HASH
+    for event in events.iterator(chunk_size=2000):
+        where = f"event {event.seq} (id {event.pk}, {event.action})"
+        if event.seq != prev_seq + 1:
+            raise ChainBroken(
+                f"{where}: comes after event {prev_seq}; events are missing or out of order"
+            )
+        if event.prev_hash != prev_hash:
+            raise ChainBroken(f"{where}: does not link to the hash of event {prev_seq}")
+        if event.computed_hash() != event.hash:
+            raise ChainBroken(f"{where}: its contents no longer match its hash (changed)")
+        count, prev_seq, prev_hash = count + 1, event.seq, event.hash
+    if (head.seq, head.hash) != (prev_seq, prev_hash):
+        raise ChainBroken(
+            f"the chain ends at event {prev_seq} but its head records event {head.seq} "
+            f"({head.hash}): events were deleted from the end or the head was changed"
         )
+    # An event stored past the head was not appended by record(), which moves the head in
+    # the same transaction. Read the highest number before the head, so that an append
+    # committed in between is not mistaken for one.
+    highest = AuditEvent.objects.aggregate(models.Max("seq"))["seq__max"] or 0
+    if highest > AuditChainHead.current().seq:
+        raise ChainBroken(f"event {highest} lies beyond the chain's head: inserted by hand")
+    return count, prev_hash
+
+
+def verify_export(lines) -> tuple[int, int]:
+    """Check that an earlier ``audit export`` is still in the live chain, unchanged.
+
+    ``lines`` are the export's JSON lines. Each exported event is first checked against its
+    own recorded hash and its predecessor in the file (a damaged or edited export proves
+    nothing), then against the stored event of the same number. Returns the first and last
+    sequence numbers compared; raises ``ChainBroken`` at the first difference.
+    """
+    exported: dict[int, str] = {}
+    prev: dict | None = None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            canonical = canonical_event(
+                seq=row["seq"],
+                at=datetime.fromisoformat(row["at"]),
+                actor_id=row["actor"],
+                action=row["action"],
+                object_type=row["object_type"],
+                object_id=row["object_id"],
+                detail=row["detail"],
+            )
+            recorded, prev_hash = row["hash"], row["prev_hash"]
+            computed = chain_hash(prev_hash, canonical)
+        except (ValueError, KeyError, TypeError) as error:
+            raise ChainBroken(
+                f"line {number} of the export is not an exported event ({error})"
+            ) from None
+        if computed != recorded:
+            raise ChainBroken(
+                f"line {number} of the export (event {row['seq']}) does not match its hash"
+            )
+        if prev is not None and (row["seq"] != prev["seq"] + 1 or prev_hash != prev["hash"]):
+            raise ChainBroken(
+                f"line {number} of the export (event {row['seq']}) does not follow the line before"
+            )
+        exported[row["seq"]] = recorded
+        prev = row
+    if not exported:
+        raise ChainBroken("the export holds no events")
+    first, last = min(exported), max(exported)
+    stored = dict(
+        AuditEvent.objects.filter(seq__gte=first, seq__lte=last).values_list("seq", "hash")
+    )
+    for seq in range(first, last + 1):
+        if seq not in stored:
+            raise ChainBroken(f"event {seq} of the export is no longer in the database (deleted)")
+        if stored[seq] != exported[seq]:
+            raise ChainBroken(
+                f"event {seq} in the database differs from the export (history rewritten)"
+            )
+    return first, last

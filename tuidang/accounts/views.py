@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from tuidang.accounts import throttling
 from tuidang.accounts.decorators import has_role, staff_required
 from tuidang.accounts.forms import AuditFilterForm, LoginForm
-from tuidang.accounts.models import ADMIN, MODERATOR, VOLUNTEER, AuditEvent
+from tuidang.accounts.models import ADMIN, MODERATOR, VOLUNTEER, AuditChainHead, AuditEvent
 
 AUDIT_EVENTS_PER_PAGE = 50
 
@@ -109,7 +109,12 @@ def _filtered_events(request):
 def audit(request):
     form, events = _filtered_events(request)
     page = Paginator(events, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit.html", {"form": form, "page": page})
+    if filters := form.active_filters():
+        # A search for what someone did or for an object is a read worth knowing about;
+        # the unfiltered pages are not recorded, or the log would mostly record itself.
+        AuditEvent.record(request.user, "audit.searched", filters=filters, page=page.number)
+    head = AuditChainHead.current()
+    return render(request, "accounts/audit.html", {"form": form, "page": page, "head": head})
 
 
 def _csv_cell(value) -> str:
@@ -139,7 +144,10 @@ def export_audit(request):
         request.user, "audit.exported", rows=events.count(), filters=form.active_filters()
     )
     writer = csv.writer(_Echo())
-    header = ["time", "actor", "action", "action_label", "object_type", "object_id", "detail"]
+    header = [
+        "time", "actor", "action", "action_label", "object_type", "object_id", "detail", "seq",
+        "hash",
+    ]  # fmt: skip
 
     def rows():
         yield writer.writerow(header)
@@ -148,12 +156,14 @@ def export_audit(request):
                 _csv_cell(cell)
                 for cell in (
                     event.at.isoformat(),
-                    event.actor.get_username() if event.actor else "",
+                    event.actor_display,
                     event.action,
                     event.action_label,
                     event.object_type,
                     event.object_id,
                     json.dumps(event.detail, ensure_ascii=False, sort_keys=True),
+                    event.seq,
+                    event.hash,
                 )
             )
 

@@ -2,7 +2,8 @@
 
 Organisations are data that staff edit, with a name in every language. Submissions and the
 people in them are evidence: readable, never deletable, changed only by the one safety action
-(removing names and statements). Counters and the call log are read-only.
+(removing names and statements). Counters and the call log are read-only. Every page here
+that shows them is audited (``AuditedReadsMixin``), searches included.
 """
 
 from django.contrib import admin
@@ -10,12 +11,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from tuidang.accounts.admin import AuditedAdminMixin
+from tuidang.accounts.admin import AuditedAdminMixin, AuditedReadsMixin
 from tuidang.accounts.models import AuditEvent
 from tuidang.declarations.models import Call, Organisation, Person, Submission, TallyCounter
 
 
-class ReadOnlyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedReadsMixin, AuditedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request, *args):
         return False
 
@@ -27,7 +28,7 @@ class ReadOnlyAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class OrganisationAdmin(AuditedReadsMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["slug", "name_zh_hans", "name_zh_hant", "name_en", "position", "active"]
     list_editable = ["position", "active"]
     search_fields = ["slug", "name_zh_hans", "name_zh_hant", "name_en"]

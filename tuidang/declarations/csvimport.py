@@ -298,7 +298,7 @@ def save(parsed: Parsed, *, entered_by, language: str = "", source: str = "web")
     One transaction, so that an import stops whole or not at all and its audit event always
     matches what it stored.
     """
-    from tuidang.accounts.models import AuditEvent
+    from tuidang.accounts.models import AuditEvent, command_line_detail
 
     kept = []
     with transaction.atomic():
@@ -322,5 +322,6 @@ def save(parsed: Parsed, *, entered_by, language: str = "", source: str = "web")
             queued=saved.queued,
             bad_rows=len(parsed.errors),
             submission_ids=[s.pk for s in saved.submissions],
+            **(command_line_detail() if source == "command" else {}),
         )
     return saved

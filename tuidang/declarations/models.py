@@ -49,6 +49,7 @@ class Flag(models.TextChoices):
     LINK = "link", _("Contains a link")
     SPAM_WORD = "spam_word", _("Contains a spam word")
     MANUAL_REVIEW = "manual_review", _("Automatic acceptance is off")
+    STAFF_ENTERED = "staff_entered", _("Entered by staff: a second person must accept it")
 
 
 class RejectionReason(models.TextChoices):
@@ -178,7 +179,8 @@ class SubmissionQuerySet(models.QuerySet):
 
         Every way in (the form, the API, volunteer intake, CSV import) ends here, so all of
         them get the same moderation. Clean submissions are accepted at once (the sequencer
-        logs and counts them); flagged ones wait in the moderator queue.
+        logs and counts them); flagged ones wait in the moderator queue. What staff enter
+        (``entered_by``) beyond their daily quota waits for a second person.
         """
         from tuidang.declarations import contacts, moderation
 
@@ -186,6 +188,8 @@ class SubmissionQuerySet(models.QuerySet):
         sealed = contacts.seal(contact) if contact else None
         code = Submission.new_receipt_code() if want_receipt else None
         with transaction.atomic():
+            if entered_by is not None and moderation.over_staff_quota(entered_by, len(people)):
+                flags = moderation.with_staff_flag(flags)
             submission = self.create(
                 status=Status.PENDING if flags else Status.ACCEPTED,
                 channel=channel,
@@ -215,6 +219,14 @@ class SubmissionQuerySet(models.QuerySet):
                 for organisation in person["organisations"]
             )
         return submission, code
+
+
+class SelfApproval(Exception):
+    """Someone tried to accept a submission they entered themselves."""
+
+    def __init__(self, submission: "Submission"):
+        super().__init__(f"submission #{submission.pk} needs a second person to accept it")
+        self.submission = submission
 
 
 class Submission(models.Model):
@@ -255,13 +267,24 @@ class Submission(models.Model):
         labels = dict(Flag.choices)
         return [str(labels.get(flag, flag)) for flag in self.flags]
 
+    @property
+    def needs_second_person(self) -> bool:
+        return Flag.STAFF_ENTERED in self.flags
+
+    def may_be_accepted_by(self, user) -> bool:
+        """Four eyes: whoever entered a submission never accepts it, whatever their role."""
+        return not (self.entered_by_id and user is not None and user.pk == self.entered_by_id)
+
     @transaction.atomic
     def accept(self, by=None) -> bool:
         """Accept a pending submission; the sequencer logs and counts its people. False if it
-        was not pending."""
+        was not pending. Raises ``SelfApproval`` when ``by`` entered it, and when nobody is
+        named for one that waits for a second person."""
         locked = Submission.objects.select_for_update().get(pk=self.pk)
         if locked.status != Status.PENDING:
             return False
+        if not locked.may_be_accepted_by(by) or (by is None and locked.needs_second_person):
+            raise SelfApproval(locked)
         locked.status = Status.ACCEPTED
         locked.moderated_by = by
         locked.moderated_at = timezone.now() if by else None

@@ -4,10 +4,14 @@ A submission is flagged (and so queued) when it looks like a duplicate of a rece
 arrives in a burst from one source, or when it carries links or spam words. Everything else is
 accepted on arrival when ``TUIDANG_AUTO_ACCEPT`` is on. The thresholds are settings documented
 in README.md; ``TUIDANG_RATE_LIMITS=off`` turns burst flagging off with all other throttling.
+
+Staff-entered submissions follow four eyes: beyond ``TUIDANG_STAFF_DAILY_QUOTA`` people a day
+per account (0 by default, so all of them) they wait until another person accepts them. A
+planted volunteer can then add to the count only what a colleague has looked at.
 """
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -53,6 +57,30 @@ def flags_for(people: list[dict], *, client_key: str | None = None) -> list[str]
     if not flags and not settings.AUTO_ACCEPT:
         flags.append(Flag.MANUAL_REVIEW)
     return [str(flag) for flag in flags]
+
+
+def over_staff_quota(entered_by, people: int) -> bool:
+    """Whether ``people`` more entered by ``entered_by`` today would exceed the daily quota.
+
+    Call inside the transaction that stores them. The account's row is locked first, so two
+    imports by one account at once are counted one after the other, never both under quota.
+    """
+    from django.contrib.auth import get_user_model
+
+    quota = settings.STAFF_DAILY_QUOTA
+    if quota <= 0:
+        return True
+    list(get_user_model().objects.select_for_update().filter(pk=entered_by.pk).values("pk"))
+    start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    entered_today = Person.objects.filter(
+        submission__entered_by=entered_by, submission__created_at__gte=start
+    ).count()
+    return entered_today + people > quota
+
+
+def with_staff_flag(flags: list[str]) -> list[str]:
+    """``flags`` plus the four-eyes flag; "automatic acceptance is off" says nothing more."""
+    return [f for f in flags if f != Flag.MANUAL_REVIEW] + [str(Flag.STAFF_ENTERED)]
 
 
 def _duplicate_and_similar_text(people: list[dict]) -> tuple[bool, bool]:

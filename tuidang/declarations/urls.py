@@ -1,7 +1,16 @@
 from django.urls import include, path
 
 from tuidang.declarations import urls_log
-from tuidang.declarations.views import calls, declare, intake, queue, receipts, statements, tally
+from tuidang.declarations.views import (
+    calls,
+    declare,
+    intake,
+    queue,
+    receipts,
+    staffcounts,
+    statements,
+    tally,
+)
 
 urlpatterns = [
     path("", tally.home, name="home"),
@@ -19,4 +28,5 @@ urlpatterns = [
     path("staff/import/", intake.import_csv, name="declarations-import"),
     path("staff/calls/", calls.calls, name="declarations-calls"),
     path("staff/queue/", queue.queue, name="declarations-queue"),
+    path("staff/entered/", staffcounts.staff_counts, name="declarations-staff-counts"),
 ]

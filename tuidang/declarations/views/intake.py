@@ -32,7 +32,15 @@ BLANK_ROWS = 2
 
 def staff_page(request, template: str, context: dict):
     """Render a staff page; the staff menu shows the queue only to those who may open it."""
-    return render(request, template, {"can_moderate": has_role(request.user, MODERATOR), **context})
+    return render(
+        request,
+        template,
+        {
+            "can_moderate": has_role(request.user, MODERATOR),
+            "staff_daily_quota": settings.STAFF_DAILY_QUOTA,
+            **context,
+        },
+    )
 
 
 class CallLinkForm(forms.Form):

@@ -20,7 +20,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from tuidang.accounts.decorators import staff_required
 from tuidang.accounts.models import MODERATOR, AuditEvent
 from tuidang.declarations.forms import reject_control_characters
-from tuidang.declarations.models import Flag, Person, RejectionReason, Status, Submission
+from tuidang.declarations.models import (
+    Flag,
+    Person,
+    RejectionReason,
+    SelfApproval,
+    Status,
+    Submission,
+)
 from tuidang.declarations.views.intake import staff_page
 
 PER_PAGE = 20
@@ -107,13 +114,17 @@ def flag_counts(pending) -> dict[str, int]:
 def moderate(request, form) -> None:
     data = form.cleaned_data
     action, reason, note = data["action"], data["reason"], data["note"]
-    done = skipped = people = 0
+    done = skipped = own = people = 0
     for submission in data["submissions"]:
         # One transaction per decision: the state change and its audit event land together,
         # and one submission already taken by another moderator does not undo the rest.
         with transaction.atomic():
             if action == ACCEPT:
-                changed = submission.accept(by=request.user)
+                try:
+                    changed = submission.accept(by=request.user)
+                except SelfApproval:
+                    own += 1
+                    continue
             else:
                 changed = submission.reject(reason, by=request.user, note=note)
             if changed:
@@ -149,6 +160,16 @@ def moderate(request, form) -> None:
                 done,
             )
             % {"count": done, "people": people, "reason": RejectionReason(reason).label},
+        )
+    if own:
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d submission was entered by you: another moderator must accept it.",
+                "%(count)d submissions were entered by you: another moderator must accept them.",
+                own,
+            )
+            % {"count": own},
         )
     if skipped:
         messages.warning(
@@ -193,6 +214,14 @@ def queue(request):
     else:
         selected = set()
     counts = flag_counts(all_pending)
+    # Reading declarants' names is audited too: one event per page shown, naming what was on it.
+    AuditEvent.record(
+        request.user,
+        "declarations.queue_viewed",
+        flag=flag,
+        page=page.number,
+        submissions=[s.pk for s in submissions],
+    )
     return staff_page(
         request,
         "declarations/staff/queue.html",

@@ -28,6 +28,7 @@ from tuidang.declarations.models import (
     Call,
     CallOutcome,
     Channel,
+    Flag,
     Organisation,
     RejectionReason,
     Submission,
@@ -244,6 +245,9 @@ class Command(BaseCommand):
                     size = self.family_size(remaining)
                     people = [self.person() for _ in range(size)]
                     submission = self.submit(people, day, volunteer)
+                    if submission.flags == [Flag.STAFF_ENTERED]:
+                        # Four eyes: what the volunteer typed in, the moderator accepts.
+                        submission.accept(by=moderator)
                     if submission.status == "accepted":
                         declared += size
                     recent.append(people[0])
