@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tuidang.accounts.models import ROLES, AuditEvent
+from tuidang.accounts.models import ROLES, AuditEvent, command_line_detail
 
 
 class Command(BaseCommand):
@@ -67,7 +67,9 @@ class Command(BaseCommand):
                 raise CommandError(f"There is no account named {username!r}.") from None
             with transaction.atomic():
                 device = self._new_device(user)
-                AuditEvent.record(None, "staff.totp_reset", user, via="createstaff")
+                AuditEvent.record(
+                    None, "staff.totp_reset", user, command="createstaff", **command_line_detail()
+                )
             self.stdout.write(f"The second factor of {username} was replaced.")
             self._show_device(device)
             return
@@ -83,7 +85,14 @@ class Command(BaseCommand):
             user = User.objects.create_user(username, email=email, password=password, is_staff=True)
             user.groups.set(Group.objects.filter(name__in=role))
             device = self._new_device(user)
-            AuditEvent.record(None, "staff.created", user, roles=sorted(role), via="createstaff")
+            AuditEvent.record(
+                None,
+                "staff.created",
+                user,
+                roles=sorted(role),
+                command="createstaff",
+                **command_line_detail(),
+            )
         self.stdout.write(f"Created {username} ({', '.join(sorted(role))}).")
         if generate_password:
             self.stdout.write(f"Password (shown once, store it safely): {password}")
