@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tuidang import privacy  # noqa: E402 - after the path is set
+from tuidang import privacy
 
 HOUR = 3600
 

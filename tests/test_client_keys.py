@@ -192,6 +192,13 @@ class ClientKeyTestCase(BaseTestCase):
             privacy.client_key("2001:db8:1:3::1", bits=64),
         )
 
+    def test_each_onion_circuit_is_a_client_of_its_own(self):
+        # Tor's HiddenServiceExportCircuitID numbers circuits inside fc00:dead:beef:4dad::/64.
+        self.assertNotEqual(
+            privacy.client_key("fc00:dead:beef:4dad::0:1", bits=64),
+            privacy.client_key("fc00:dead:beef:4dad::0:2", bits=64),
+        )
+
     @override_settings(RATE_LIMIT_SUBMISSIONS_PER_HOUR=2)
     def test_changing_the_low_bits_does_not_walk_around_the_limit(self):
         def declare(address):
@@ -265,6 +272,26 @@ class RatchetTestCase(BaseTestCase):
             self.assertEqual(
                 other.digest(message, start + 3600), ratchet.digest(message, start + 3600)
             )
+
+    def test_every_process_holding_the_key_advances_it_forked_workers_too(self):
+        # gunicorn's master builds the middleware (starting the thread that advances the key on
+        # the hour), then forks workers: threads do not survive fork, so each child needs its
+        # own, or an idle worker would keep an old hour's key.
+        program = (
+            "import os, threading; from tuidang import privacy\n"
+            "privacy.PrivacyMiddleware(lambda request: None)\n"
+            "names = lambda: [t.name for t in threading.enumerate()]\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    os._exit(0 if 'client-key-ratchet' in names() else 3)\n"
+            "_, status = os.waitpid(pid, 0)\n"
+            "print('client-key-ratchet' in names(), os.waitstatus_to_exitcode(status))\n"
+        )
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tuidang.settings"}
+        result = subprocess.run(
+            [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+        )
+        self.assertEqual(result.stdout.split(), ["True", "0"])
 
     def test_serve_hands_the_root_over_in_memory_and_it_leaves_the_environment(self):
         handoff = privacy.new_handoff()

@@ -28,7 +28,9 @@ together, so:
   sharing a rate limit, which at those limits is harmless.
 - An IPv6 client is keyed by its /64, the block one subscriber gets: changing the low bits does
   not make a new client. An IPv4-mapped IPv6 address (``::ffff:a.b.c.d``) is its IPv4 address.
-  Anything that is not an address (empty, a Unix socket, a malformed header) shares one key.
+  A unique local address (fc00::/7: a proxy's numbering, such as the circuit IDs a Tor onion
+  service exports) is keyed whole. Anything that is not an address (empty, a Unix socket, a
+  malformed header) shares one key.
 """
 
 import ctypes
@@ -62,6 +64,7 @@ HOUR = 3600
 RATCHET_LABEL = b"tuidang client-key ratchet v1\x00"
 # What a client that has no readable address is keyed by: all of them share one key.
 UNPARSABLE = b"?"
+UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
 
 
 def current_hour(now: float | None = None) -> int:
@@ -205,6 +208,10 @@ def client_network(address: str) -> bytes:
         ip = ip.ipv4_mapped
     if isinstance(ip, ipaddress.IPv4Address):
         return b"4" + ip.packed
+    if ip in UNIQUE_LOCAL:
+        # Never a client on the internet: a proxy's own numbering, such as the per-circuit
+        # addresses a Tor onion service exports (fc00:dead:beef:4dad::/64), keyed whole.
+        return b"u" + ip.packed
     return b"6" + ip.packed[:8]
 
 
