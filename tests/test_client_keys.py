@@ -245,7 +245,9 @@ class ClientKeyTestCase(BaseTestCase):
 
 class RatchetTestCase(BaseTestCase):
     def test_the_key_changes_on_the_hour_and_the_past_hour_cannot_be_recomputed(self):
-        start = 1_800_000_000 // 3600 * 3600  # an hour boundary
+        # An hour boundary far ahead: the thread that advances the module's key to the real
+        # clock (start_keeper) can never move this test's ratchet past it mid-test.
+        start = 4_000_000_000 // 3600 * 3600
         root = os.urandom(32)
         ratchet = privacy.HourlyRatchet(root, start // 3600)
         with mock.patch.object(privacy, "_ratchet", ratchet):
@@ -298,7 +300,8 @@ class RatchetTestCase(BaseTestCase):
         root, _, hour = handoff.partition(":")
         program = (
             "import os; from tuidang import privacy;"
-            "print(privacy.client_key('203.0.113.77'));"
+            "hour = privacy.current_hour();"
+            "print(hour, privacy.client_key('203.0.113.77', now=hour * 3600));"
             f"print({privacy.HANDOFF_VARIABLE!r} in os.environ);"
             "print(open('/proc/self/environ','rb').read().hex())"
         )
@@ -310,10 +313,10 @@ class RatchetTestCase(BaseTestCase):
         result = subprocess.run(
             [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
         )
-        key, still_set, environ = result.stdout.split()
+        now, key, still_set, environ = result.stdout.split()
         expected = privacy.HourlyRatchet(bytes.fromhex(root), int(hour))
         with mock.patch.object(privacy, "_ratchet", expected):
-            self.assertEqual(key, privacy.client_key("203.0.113.77"))
+            self.assertEqual(key, privacy.client_key("203.0.113.77", now=int(now) * 3600))
         self.assertEqual(still_set, "False")
         self.assertNotIn(root.encode(), bytes.fromhex(environ))
 

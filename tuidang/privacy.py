@@ -14,7 +14,9 @@ together, so:
   imports this module takes it out of its environment (and blanks it in the kernel's copy, the
   one ``/proc/<pid>/environ`` shows), so workers forked from a master that imported Django
   inherit the secret in memory, and workers spawned afresh read it from the environment they
-  were started with. Outside ``serve`` (tests, ``runserver``) each process makes its own.
+  were started with (a server whose master never imports Django must take it out of the
+  master's environment too: docs/privacy.md). Outside ``serve`` (tests, ``runserver``) each
+  process makes its own.
 - The secret changes every hour by a hash ratchet, ``key(h + 1) = SHA-256(label || key(h))``,
   and only the current hour's key is kept. Going forward is a hash; going back would be a
   preimage. A key for an hour that has passed cannot be recomputed from anything left in the
