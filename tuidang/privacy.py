@@ -219,6 +219,8 @@ def client_network(address: str) -> bytes:
 
 def client_key(address: str, bits: int = KEY_BITS, now: float | None = None) -> str:
     """This hour's short keyed hash of a client's address (``bits`` bits, in hex)."""
+    if not 1 <= bits <= 64:
+        raise ValueError(f"a client key has 1 to 64 bits, not {bits}")
     digest = _ratchet.digest(client_network(address), now)
     value = int.from_bytes(digest[:8], "big") >> (64 - bits)
     return f"{value:0{(bits + 3) // 4}x}"
