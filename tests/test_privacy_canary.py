@@ -7,7 +7,9 @@ positive-control marker in the statement), uses the API, mistypes a URL, sends a
 request, fails a staff login, looks up a receipt. Then the server is stopped and the database
 dump, every file in the data dir, the server's output and every Redis key and value are
 searched. The address and the agent must be nowhere; the positive control must be in the
-database (or the search proves nothing).
+database (or the search proves nothing). No secret may be in Redis, no server process may still
+show the client-key root in its environment, and one client has one key per hour whichever
+worker answered (the workers share the secret in memory).
 """
 
 import http.client
@@ -18,11 +20,13 @@ import sqlite3
 import uuid
 from datetime import date
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.test_serve import Server
+from tests.test_serve import Server, descendants
+from tuidang import privacy
 
 pytestmark = pytest.mark.slow
 
@@ -158,6 +162,22 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
         status, _, _ = client.form("/zh-hans/receipt/", {"code": "00000-00000-00000"})
         assert status == 404
 
+        # The root of the client-key ratchet was handed to gunicorn in its environment: no
+        # process may still show it there (``/proc/<pid>/environ``, readable without a debugger).
+        handoff = f"{privacy.HANDOFF_VARIABLE}=".encode()
+        blanked = 0
+        for pid in descendants(server.process.pid):
+            try:
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            for entry in environ:
+                if entry.startswith(handoff):
+                    assert set(entry[len(handoff) :]) <= {ord("0")}, f"process {pid} shows it"
+                    blanked += 1
+        # Positive control: gunicorn and its workers were started with it (then blanked it).
+        assert blanked >= 3, "the root was never handed over: the search proves nothing"
+
         assert server.stop() == 0
 
     forbidden = [CLIENT_ADDRESS, FORWARDED_ADDRESS, agent_marker]
@@ -187,4 +207,15 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
         value = redis_db.dump(key) or b""
         found = {m for m in forbidden if m.encode() in key or m.encode() in value}
         assert not found, f"Redis key {key!r} holds {found}"
+        assert b"secret" not in key, f"Redis holds a secret: {key!r}"
     assert any(b":rl:" in key for key in keys), "no rate-limit keys: was Redis used at all?"
+    # One client, one key per hour, whichever worker answered: the workers share the secret
+    # (in memory) that no Redis key holds. Login counts are keyed by account, not by client.
+    windows = {"submit": 3600, "receipt": 3600, "burst": 600}
+    keys_per_hour: dict[int, set[bytes]] = {}
+    for key in (key for key in keys if b":rl:" in key):
+        _, _, scope, client_key, slot = key.rsplit(b":", 4)
+        if scope.decode() in windows:
+            hour = int(slot) * windows[scope.decode()] // 3600
+            keys_per_hour.setdefault(hour, set()).add(client_key)
+    assert keys_per_hour and all(len(k) == 1 for k in keys_per_hour.values()), keys_per_hour

@@ -1,7 +1,12 @@
 """Fixed-window counters in the cache, keyed by scope and an already-hashed key.
 
-Callers pass ``request.client_key`` (an HMAC, see ``tuidang.privacy``) or a hash of an
-account name, so cache keys never hold an address or a name in clear.
+Callers pass ``request.client_key`` (a 20-bit HMAC of the address under an hourly key held
+only in process memory, see ``tuidang.privacy``) or a hash of an account name, so cache keys
+never hold an address or a name in clear, nor anything that turns back into one.
+
+A client's key changes on the hour, so no window keyed by a client should be longer than an
+hour (each would restart at the change) or straddle an hour boundary: windows divide the hour
+(600 s, 3600 s) and start on the epoch, so they never do.
 """
 
 from django.core.cache import cache

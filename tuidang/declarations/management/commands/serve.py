@@ -52,10 +52,10 @@ def _die_with_parent() -> None:
         pass
 
 
-def _start(argv: list[str]) -> subprocess.Popen:
+def _start(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
     # Own process group: a Ctrl-C in the terminal reaches only ``serve``, which then stops
     # each child gracefully (SIGTERM) instead of every process quitting at once.
-    return subprocess.Popen(argv, process_group=0, preexec_fn=_die_with_parent)
+    return subprocess.Popen(argv, env=env, process_group=0, preexec_fn=_die_with_parent)
 
 
 @dataclass
@@ -113,6 +113,11 @@ class Command(BaseCommand):
         logstore.signer()
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        # The root of the client-key ratchet, for the web workers only: in the server's
+        # environment, never on disk, and gone from it once Django is imported (privacy.py).
+        from tuidang import privacy
+
+        server_env = {**os.environ, privacy.HANDOFF_VARIABLE: privacy.new_handoff()}
         gunicorn = _start(
             [
                 sys.executable,
@@ -125,8 +130,10 @@ class Command(BaseCommand):
                 bind,
                 "--workers",
                 str(workers),
-            ]
+            ],
+            env=server_env,
         )
+        del server_env
         available = get_commands()
         background = [
             Background(command)
