@@ -159,6 +159,17 @@ def test_serve_without_a_key_makes_none_and_takes_no_contacts(tmp_path):
     assert open_to_others(data) == []
 
 
+def test_a_fresh_data_dir_is_the_services_alone_whatever_the_umask(tmp_path):
+    data = tmp_path / "data"
+    for command in [("migrate", "--verbosity", "0"), ("collectstatic", "--noinput", "-v", "0")]:
+        result = tuidang(data, *command)
+        assert result.returncode == 0, result.stderr
+    assert (data / "tuidang.sqlite3").exists()
+    assert (data / "static" / "tuidang" / "site.css").exists()
+    assert (data / "logs").is_dir()
+    assert open_to_others(data) == []
+
+
 def test_a_data_dir_left_open_by_an_older_version_is_closed(tmp_path):
     data = tmp_path / "data"
     (data / "logs").mkdir(parents=True)
