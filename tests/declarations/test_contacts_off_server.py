@@ -7,6 +7,7 @@ the private key anywhere in the data directory (tests/test_keys_off_server.py ru
 
 import base64
 import os
+import re
 import tempfile
 from contextlib import redirect_stdout
 from io import StringIO
@@ -231,3 +232,17 @@ class KeygenTests(BaseTestCase):
                 stdout=StringIO(),
             )
         self.assertFalse((directory / "other-p.key").exists())
+
+    def test_fingerprint_of_the_private_key_matches_what_the_form_shows(self):
+        public, private = make_contacts_key(temporary_directory(self))
+        out = StringIO()
+        call_command("contacts", "fingerprint", "--key", str(private), stdout=out)
+        with mock.patch.dict(os.environ, {"TUIDANG_CONTACTS_PUBLIC_KEY": public}):
+            page = self.client.get("/en/declare/").content.decode()
+        shown = re.search(r"Key fingerprint: ([0-9a-f ]{19})\.", page).group(1)
+        self.assertEqual(out.getvalue(), f"Fingerprint: {shown}\n")
+
+        other, _ = make_contacts_key(temporary_directory(self))
+        with mock.patch.dict(os.environ, {"TUIDANG_CONTACTS_PUBLIC_KEY": other}):
+            page = self.client.get("/en/declare/").content.decode()
+        self.assertNotIn(shown, page)

@@ -28,7 +28,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{keygen,reveal}")
+        actions = parser.add_subparsers(
+            dest="action", required=True, metavar="{keygen,fingerprint,reveal}"
+        )
         keygen = actions.add_parser(
             "keygen",
             help="make a new key pair, on an offline machine: the private key must never be "
@@ -43,6 +45,12 @@ class Command(BaseCommand):
         keygen.add_argument(
             "--private", required=True, type=Path, help="where to write the private key"
         )
+        fingerprint = actions.add_parser(
+            "fingerprint",
+            help="print the fingerprint of the key pair a private key file belongs to, to "
+            "compare with the one `tuidang serve` prints and the declaration form shows",
+        )
+        fingerprint.add_argument("--key", required=True, type=Path, help="the private key file")
         reveal = actions.add_parser("reveal", help="print the contact details of submissions")
         reveal.add_argument("--key", required=True, type=Path, help="the private key file")
         reveal.add_argument(
@@ -68,6 +76,9 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         if action == "keygen":
             self.keygen(options["public"], options["private"])
+        elif action == "fingerprint":
+            public = self.private_key(options["key"]).public_key
+            self.stdout.write(f"Fingerprint: {contacts.fingerprint(public)}\n")
         elif options["calls"]:
             self.reveal_calls(options["key"], options["since"])
         else:
