@@ -196,6 +196,12 @@ class FindingThePrivateKeyTests(BaseTestCase):
         self.assertIn(str(copy), refusal)
         self.assertIn("Move it to the offline machine", refusal)
 
+    def test_serve_refuses_a_public_key_that_is_not_one(self):
+        for wrong in ["not base64!", base64.b64encode(b"short").decode()]:
+            with mock.patch.dict(os.environ, {"TUIDANG_CONTACTS_PUBLIC_KEY": wrong}):
+                refusal = contacts.private_key_on_server()
+            self.assertIn("is not a public key made by `tuidang contacts keygen`", refusal)
+
 
 class KeygenTests(BaseTestCase):
     def test_keygen_says_it_is_for_an_offline_machine(self):

@@ -70,7 +70,13 @@ def public_key() -> PublicKey | None:
             configured = public_key_path().read_text().strip()
         except FileNotFoundError:
             return None
-    return PublicKey(base64.b64decode(configured, validate=True))
+    try:
+        return PublicKey(base64.b64decode(configured, validate=True))
+    except ValueError:  # binascii.Error and nacl's wrong-length error both are ValueErrors
+        raise ValueError(
+            "The contacts public key (TUIDANG_CONTACTS_PUBLIC_KEY or secrets/contacts-public.key) "
+            "is not a public key made by `tuidang contacts keygen` (32 bytes in base64)."
+        ) from None
 
 
 def takes_contacts() -> bool:
@@ -139,7 +145,10 @@ def private_keys_in(root: Path, public: PublicKey) -> list[Path]:
 
 def private_key_on_server() -> str:
     """Why the server must not start, or "" when the contacts private key is not in its data."""
-    public = public_key()
+    try:
+        public = public_key()
+    except ValueError as error:
+        return str(error)
     if public is None:
         return ""
     found = private_keys_in(data_dir(), public)
