@@ -4,7 +4,11 @@
 volunteer, each with a confirmed TOTP device, and a way to log them in with the second factor.
 """
 
+import contextlib
+import os
 from datetime import date
+from pathlib import Path
+from unittest import mock
 
 from django.contrib.auth.models import Group, User
 from django.test import TestCase
@@ -13,6 +17,29 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tuidang.declarations.models import Channel, Organisation, Submission
 
 PASSWORD = "correct horse battery staple"
+
+
+def make_contacts_key(directory: Path, name: str = "centre") -> tuple[str, Path]:
+    """A key pair for contact details in ``directory`` (as `contacts keygen` makes one offline):
+    returns the public key in base64, for TUIDANG_CONTACTS_PUBLIC_KEY, and the private key file."""
+    from tuidang.declarations import contacts
+
+    public, private = directory / f"{name}-public.key", directory / f"{name}-private.key"
+    contacts.make_keypair(public, private)
+    return public.read_text().strip(), private
+
+
+@contextlib.contextmanager
+def no_contacts_key():
+    """A server given no public key for contact details (none set, none in its data dir)."""
+    from tuidang.declarations import contacts
+
+    missing = Path("/nonexistent/tuidang-test/contacts-public.key")
+    with (
+        mock.patch.dict(os.environ, {"TUIDANG_CONTACTS_PUBLIC_KEY": ""}),
+        mock.patch.object(contacts, "public_key_path", return_value=missing),
+    ):
+        yield
 
 
 def make_staff(username: str, *roles: str) -> User:

@@ -7,8 +7,13 @@ management commands in the apps; ``tuidang migrate`` and the rest of Django's wo
 import os
 import sys
 
+from tuidang.conf import PRIVATE_UMASK
+
 
 def main(argv: list[str] | None = None) -> None:
+    # Whatever the operator's umask, what tuidang and its child processes create is theirs
+    # alone (tuidang.conf.data_dir sets it too, for processes that do not start here).
+    os.umask(PRIVATE_UMASK)
     argv = list(sys.argv if argv is None else argv)
     if argv[1:2] == ["verify"]:
         # An auditor's tool: it must run with no Django, no settings and no database.

@@ -5,10 +5,16 @@ Everything an instance owns lives under one data directory (``TUIDANG_DATA_DIR``
 contact details, the log's signing key and the server's log files. Nothing in it is ever
 committed; backing up an instance means backing up this directory (or the PostgreSQL database
 plus this directory's ``secrets/``).
+
+The directory is the service account's alone: mode 0700, and every file in it 0600, whatever the
+operator's umask. ``data_dir()`` sets the process's umask to 0o077 before anything is created
+(SQLite's database and its -wal and -shm files, logs, secrets, collected static files), and every
+child process (gunicorn, its workers, the sequencer) inherits it.
 """
 
 import os
 import secrets
+import stat
 from pathlib import Path
 
 
@@ -28,10 +34,27 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+# Files: owner read and write only; directories: owner only. Set before any file is created.
+PRIVATE_UMASK = 0o077
+
+
 def data_dir() -> Path:
+    os.umask(PRIVATE_UMASK)
     path = Path(env("TUIDANG_DATA_DIR", "var")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        # Made by an older version or by hand, under a looser umask: close it and what it holds.
+        restrict_to_owner(path)
     return path
+
+
+def restrict_to_owner(root: Path) -> None:
+    """Take every group and other permission off ``root`` and everything under it."""
+    for directory, _subdirectories, files in os.walk(root):
+        for path in [directory, *(os.path.join(directory, name) for name in files)]:
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISLNK(mode) and mode & 0o077:
+                os.chmod(path, stat.S_IMODE(mode) & 0o700)
 
 
 def secrets_dir() -> Path:

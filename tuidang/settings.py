@@ -144,6 +144,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps; collectstatic is optional
+# Django chmods what its storages write (collected static files too) to 0644 by default; files
+# in the data dir are the service's alone (tuidang.conf).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Security headers: nothing on any page may reach a third party --------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tuidang.declarations import regions
+from tuidang.declarations import contacts, regions
 from tuidang.declarations.models import Channel, Organisation, active_organisations
 
 # C0 and C1 controls, DEL, and the Unicode bidi overrides that can disguise text.
@@ -22,6 +22,11 @@ from tuidang.declarations.models import Channel, Organisation, active_organisati
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 EARLIEST_DATE = date(2004, 11, 1)  # the campaign's first declarations
+NO_CONTACTS_KEY = _(
+    "This site takes no contact details at the moment: the centre has not set up the key that "
+    "locks them, and they are never kept unlocked. If you want the centre to contact you, "
+    "reach it another way."
+)
 
 
 def reject_control_characters(value: str, allow_breaks: bool = False) -> str:
@@ -203,7 +208,8 @@ class SubmissionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
         help_text=_(
             "Only if you want the centre to be able to reach you. They are locked on arrival "
-            "with a key this server does not have; only the centre's staff can open them."
+            "with the centre's public key. The private key that unlocks them is kept offline by "
+            "the centre's staff, never on this server, so this server cannot read them back."
         ),
     )
     want_receipt = forms.BooleanField(
@@ -215,12 +221,24 @@ class SubmissionForm(forms.Form):
         ),
     )
 
+    no_contacts_key = NO_CONTACTS_KEY
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["declared_on"].initial = timezone.localdate
+        # Without the centre's public key nothing could be sealed: the field is not shown, and
+        # a contact sent anyway is refused so that nobody believes it was kept.
+        self.contacts_key = contacts.public_key()
+
+    @property
+    def contacts_key_fingerprint(self) -> str:
+        return contacts.fingerprint(self.contacts_key) if self.contacts_key else ""
 
     def clean_contact(self):
-        return reject_control_characters(self.cleaned_data["contact"], allow_breaks=True).strip()
+        contact = reject_control_characters(self.cleaned_data["contact"], allow_breaks=True).strip()
+        if contact and self.contacts_key is None:
+            raise ValidationError(NO_CONTACTS_KEY, code="no_contacts_key")
+        return contact
 
 
 class StaffSubmissionForm(SubmissionForm):

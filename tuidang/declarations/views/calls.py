@@ -91,6 +91,8 @@ class CallForm(forms.Form):
         self.fields["taken_at"].initial = lambda: timezone.localtime().replace(
             second=0, microsecond=0
         )
+        # Sealed like contact details: without the centre's public key no number is taken.
+        self.contacts_key = contacts.public_key()
 
     def clean_taken_at(self):
         taken_at = self.cleaned_data["taken_at"]
@@ -109,6 +111,14 @@ class CallForm(forms.Form):
             raise forms.ValidationError(
                 _("Enter the number with digits only (spaces and + - ( ) are fine)."),
                 code="invalid",
+            )
+        if number and self.contacts_key is None:
+            raise forms.ValidationError(
+                _(
+                    "No caller's number can be recorded: the server has no public key to lock "
+                    "it with. Write down the threat in the notes, without the number."
+                ),
+                code="no_contacts_key",
             )
         return number
 

@@ -1,14 +1,14 @@
 """``tuidang contacts keygen|reveal``: the centre's key pair for sealed contact details.
 
-``keygen`` makes the pair: the public half goes to the server (``TUIDANG_CONTACTS_PUBLIC_KEY``
-or ``<data dir>/secrets/contacts-public.key``), the private half stays offline with the staff
-who call declarants back. ``reveal`` opens the sealed contact details with the private key file
+``keygen`` makes the pair on an offline machine: the public half goes to the server
+(``TUIDANG_CONTACTS_PUBLIC_KEY`` or ``<data dir>/secrets/contacts-public.key``), the private half
+stays offline with the staff who call declarants back and never reaches the server or its
+backups (``tuidang serve`` refuses to start while it is in the data directory). ``reveal`` opens the sealed contact details with the private key file
 and records that it did (an AuditEvent naming the submissions), because reading a declarant's
 contact details is the most sensitive thing staff do with a declaration.
 """
 
 import getpass
-import os
 from datetime import date
 from pathlib import Path
 
@@ -22,17 +22,35 @@ from tuidang.declarations.models import Call, Submission
 
 
 class Command(BaseCommand):
-    help = "Make the key pair for contact details, or open the sealed contact details."
+    help = (
+        "Make the key pair for contact details (on an offline machine, never on the server), "
+        "or open the sealed contact details with its private key."
+    )
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{keygen,reveal}")
-        keygen = actions.add_parser("keygen", help="make a new key pair")
+        actions = parser.add_subparsers(
+            dest="action", required=True, metavar="{keygen,fingerprint,reveal}"
+        )
+        keygen = actions.add_parser(
+            "keygen",
+            help="make a new key pair, on an offline machine: the private key must never be "
+            "on the server",
+            description="Make the centre's key pair for contact details. Run it on an offline "
+            "machine: the server gets only the public key, and the private key, which opens "
+            "every contact detail, must never be on the server nor in its backups.",
+        )
         keygen.add_argument(
             "--public", required=True, type=Path, help="where to write the public key"
         )
         keygen.add_argument(
             "--private", required=True, type=Path, help="where to write the private key"
         )
+        fingerprint = actions.add_parser(
+            "fingerprint",
+            help="print the fingerprint of the key pair a private key file belongs to, to "
+            "compare with the one `tuidang serve` prints and the declaration form shows",
+        )
+        fingerprint.add_argument("--key", required=True, type=Path, help="the private key file")
         reveal = actions.add_parser("reveal", help="print the contact details of submissions")
         reveal.add_argument("--key", required=True, type=Path, help="the private key file")
         reveal.add_argument(
@@ -58,32 +76,33 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         if action == "keygen":
             self.keygen(options["public"], options["private"])
+        elif action == "fingerprint":
+            public = self.private_key(options["key"]).public_key
+            self.stdout.write(f"Fingerprint: {contacts.fingerprint(public)}\n")
         elif options["calls"]:
             self.reveal_calls(options["key"], options["since"])
         else:
             self.reveal(options["key"], options["submission"], options["since"])
 
     def keygen(self, public: Path, private: Path) -> None:
-        if public.exists():
-            raise CommandError(f"{public} exists; a key pair is never overwritten.")
         try:
-            # O_EXCL and 0600 from the first byte: the private key is never readable by others,
-            # and an existing key (which may be the only way to open old contacts) is never lost.
-            os.close(os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            raise CommandError(f"{private} exists; a key pair is never overwritten.") from None
+            key = contacts.make_keypair(public, private)
+        except FileExistsError as error:
+            raise CommandError(
+                f"{error.filename} exists; a key pair is never overwritten."
+            ) from None
         except OSError as error:
-            raise CommandError(f"Cannot write {private}: {error.strerror}") from None
-        try:
-            contacts.generate_keypair(public, private)
-        except OSError as error:
-            private.unlink()  # still empty: nothing sealed to this pair yet
-            raise CommandError(f"Cannot write {public}: {error.strerror}") from None
-        self.stdout.write(f"Public key:  {public}\nPrivate key: {private} (readable by you only)\n")
+            raise CommandError(f"Cannot write {error.filename}: {error.strerror}") from None
         self.stdout.write(
-            "Give the server the public key: set TUIDANG_CONTACTS_PUBLIC_KEY="
-            f"{public.read_text().strip()}\nor copy the file to {contacts.public_key_path()}. "
-            "Keep the private key offline; without it no contact details can be opened.\n"
+            f"Public key:  {public}\n"
+            f"Private key: {private} (readable by you only)\n"
+            f"Fingerprint: {contacts.fingerprint(key)}\n"
+            "Give the server only the public key: set TUIDANG_CONTACTS_PUBLIC_KEY="
+            f"{public.read_text().strip()}\n"
+            "or copy the public key file to <data dir>/secrets/contacts-public.key there.\n"
+            "Keep the private key on this offline machine, never on the server nor in its "
+            "backups (`tuidang serve` refuses to start while it is in the data directory); "
+            "without it no contact details can be opened.\n"
         )
 
     def private_key(self, key_path: Path):

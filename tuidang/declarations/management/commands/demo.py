@@ -12,8 +12,10 @@ import io
 import math
 import random
 import secrets
+import tempfile
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import segno
 from django.contrib.auth.models import Group, User
@@ -24,6 +26,8 @@ from django.test import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tuidang.conf import data_dir
+from tuidang.declarations import contacts
 from tuidang.declarations.models import (
     Call,
     CallOutcome,
@@ -133,6 +137,14 @@ class Command(BaseCommand):
                             help="add demo data even though the instance has declarations")  # fmt: skip
         parser.add_argument("--url", default="http://127.0.0.1:8000/",
                             help="where the site is served, for the printed login link")  # fmt: skip
+        parser.add_argument(
+            "--contacts-key-dir",
+            type=Path,
+            default=None,
+            help="where to write the private key of a demo key pair for contact details, when "
+            "the server has no public key yet (default: a new temporary directory; never "
+            "inside the data directory)",
+        )
 
     def handle(self, *args, declarations: int, days: int, seed, force: bool, url: str, **options):
         if declarations < 1 or days < 1:
@@ -145,6 +157,7 @@ class Command(BaseCommand):
                 "This instance already has declarations; the demo fills only an empty one. "
                 "Use --force to add invented data to it anyway."
             )
+        self.contacts_demo_key(options["contacts_key_dir"])
         self.random = random.Random(seed)
         self.organisations = {o.slug: o for o in Organisation.objects.filter(active=True)}
         started = timezone.now()
@@ -162,6 +175,43 @@ class Command(BaseCommand):
             + "."
         )
         self.print_login(url, admin, password, device)
+
+    # --- Contact details ----------------------------------------------------------------
+
+    def contacts_demo_key(self, directory: Path | None) -> None:
+        """Give the server a public key for contact details, so the feature can be tried.
+
+        A real deployment makes its pair with `tuidang contacts keygen` on an offline machine.
+        Here the private half goes outside the data directory (whose backups must never hold
+        it, and where `tuidang serve` refuses to start beside it) and is named on the screen.
+        """
+        if contacts.public_key() is not None:
+            self.stdout.write(contacts.key_status())
+            return
+        if directory is None:
+            directory = Path(tempfile.mkdtemp(prefix="tuidang-demo-contacts-"))
+        directory = directory.resolve()
+        if directory.is_relative_to(data_dir()):
+            raise CommandError(
+                f"{directory} is inside the data directory; the private key must be kept "
+                "outside it (choose another --contacts-key-dir)."
+            )
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private = directory / "contacts-private.key"
+        try:
+            key = contacts.make_keypair(contacts.public_key_path(), private)
+        except OSError as error:
+            raise CommandError(f"Cannot write {error.filename}: {error.strerror}") from None
+        self.stdout.write(
+            "tuidang demo: made a key pair for contact details, FOR TRYING ONLY.\n"
+            f"  public key (the server seals to it): {contacts.public_key_path()}\n"
+            f"  private key (opens them):            {private}\n"
+            f"  fingerprint: {contacts.fingerprint(key)}\n"
+            f"  open the demo contacts with: tuidang contacts reveal --key {private}\n"
+            "WARNING: this private key was made on the server. Never seal real contact details "
+            "to it: before real use, delete both files and give the server the public half of a "
+            "pair made with `tuidang contacts keygen` on an offline machine.\n"
+        )
 
     # --- Staff ----------------------------------------------------------------------------
 

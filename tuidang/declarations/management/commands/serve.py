@@ -104,12 +104,14 @@ class Command(BaseCommand):
         # Into the data dir, with a gzip copy of each file that WhiteNoise sends to clients
         # that accept it: the stylesheet costs a declarant on a slow link a third as much.
         call_command("collectstatic", interactive=False, verbosity=quiet)
-        # Make the generated secrets, the contacts key pair and the log's signing key now,
-        # once, rather than in several workers racing on first use, and so that an operator
-        # can copy secrets/ to a second machine as soon as the URL is printed.
+        # Make the generated secrets and the log's signing key now, once, rather than in several
+        # workers racing on first use, and so that an operator can copy secrets/ to a second
+        # machine as soon as the URL is printed.
         from tuidang.declarations import contacts, logstore
 
-        contacts.public_key()
+        if refusal := contacts.private_key_on_server():
+            raise CommandError(refusal)
+        self.stdout.write(contacts.key_status())
         logstore.signer()
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
