@@ -95,10 +95,10 @@ class BrowserClient(Client):
     def post(self, path, data=None, content_type=MULTIPART_CONTENT, *args, **kwargs):
         if (
             content_type == MULTIPART_CONTENT
-            and isinstance(data, dict)
-            and not any(hasattr(value, "read") for value in data.values())
+            and (data is None or isinstance(data, dict))
+            and not any(hasattr(value, "read") for value in (data or {}).values())
         ):
-            data = urlencode(data, doseq=True)
+            data = urlencode(data or {}, doseq=True)
             content_type = "application/x-www-form-urlencoded"
         return super().post(path, data, content_type, *args, **kwargs)
 

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.slow
 SLOW_HEADERS = 50
 SLOW_BODIES = 50
 DRIP_SECONDS = 2.0
-HONEST_THREADS = 4
-HONEST_PER_THREAD = 25
+HONEST_THREADS = 2  # one per worker: latency, not queueing behind each other
+HONEST_PER_THREAD = 50
 HONEST_SECONDS = 15  # all honest requests must be answered within this (a few seconds needed)
 
 
