@@ -16,6 +16,7 @@ import time
 import pytest
 
 from tests.test_serve import Server
+from tuidang import granian_conf
 
 pytestmark = pytest.mark.slow
 
@@ -53,9 +54,9 @@ class Drip:
                 except OSError:
                     self.failed += 1
 
-    def answered_or_closed(self) -> int:
+    def answered_or_closed(self, sockets: list[socket.socket] | None = None) -> int:
         """How many slow connections the server has already answered or closed."""
-        readable, _, _ = select.select(self.sockets, [], [], 0)
+        readable, _, _ = select.select(sockets or self.sockets, [], [], 0)
         return len(readable)
 
     def close(self) -> None:
@@ -94,6 +95,7 @@ def test_honest_requests_are_answered_beside_100_slow_clients(tmp_path):
     started = time.monotonic()
     with Server(tmp_path / "data", workers=2, TUIDANG_RATE_LIMITS="off") as server:
         drip = Drip(server.port)
+        opened = time.monotonic()
         try:
             for _ in range(SLOW_HEADERS):
                 drip.open(b"GET /en/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
@@ -128,6 +130,13 @@ def test_honest_requests_are_answered_beside_100_slow_clients(tmp_path):
             # The slow clients were held open the whole time: none answered, closed or refused.
             assert drip.answered_or_closed() == 0
             assert drip.failed == 0
+
+            # Then the server cuts off those still sending headers after HEADER_TIMEOUT_MS; the
+            # slow bodies have BODY_TIMEOUT_SECONDS (tests/test_bodylimit.py: 408).
+            cut_off_by = opened + granian_conf.HEADER_TIMEOUT_MS / 1000 + 3
+            while time.monotonic() < cut_off_by and drip.answered_or_closed() < SLOW_HEADERS:
+                time.sleep(0.2)
+            assert drip.answered_or_closed(drip.sockets[:SLOW_HEADERS]) == SLOW_HEADERS
         finally:
             drip.close()
 
