@@ -203,3 +203,23 @@ def test_a_body_that_arrives_too_slowly_is_answered_408(monkeypatch):
     assert inner.calls == []
     assert sent[0]["status"] == 408
     assert sent[1]["body"] == b"The request took too long to arrive. Please send it again.\n"
+
+
+@pytest.mark.django_db
+def test_only_a_trusted_proxy_can_say_the_request_came_over_https():
+    from tuidang.asgi import ForwardedProto
+
+    seen: list[str] = []
+
+    async def inner(scope, receive, send):
+        seen.append(scope["scheme"])
+
+    for client in ("127.0.0.1", "203.0.113.5"):
+        scope = {
+            "type": "http",
+            "scheme": "http",
+            "client": (client, 40000),
+            "headers": [(b"x-forwarded-proto", b"https")],
+        }
+        asyncio.run(ForwardedProto(inner)(scope, None, None))
+    assert seen == ["https", "http"]
