@@ -143,11 +143,15 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
 
         status, _, _ = client.request("GET", "/zh-hans/no-such-page/")
         assert status == 404
-        # A form that fails validation (Django's 400) and a request gunicorn cannot parse
-        # (gunicorn's own 400, which it would log with the client's address).
+        # A form that fails validation (Django's 400) and a request the server cannot parse
+        # (granian's own 400), and bodies refused from their headers (tuidang.bodylimit).
         status, _, _ = client.form("/zh-hans/declare/", {"person-TOTAL_FORMS": "x", "send": "1"})
         assert status == 400
         assert client.raw(b"NOT-HTTP \x00\x01 garbage\r\n\r\n").startswith(b"HTTP/1.1 400")
+        assert client.raw(
+            b"POST /zh-hans/declare/ HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n\r\n"
+        ).startswith(b"HTTP/1.1 415")
 
         client.request("GET", "/zh-hans/staff/login/")
         status, _, _ = client.form(
@@ -190,7 +194,7 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
     assert not found, f"the database dump holds {found}"
 
     files = [path for path in data_dir.rglob("*") if path.is_file()]
-    assert any(path.name == "gunicorn.log" for path in files)
+    assert any(path.name == "granian.log" for path in files)
     assert any(path.name == "tuidang.log" for path in files)
     for path in files:
         content = path.read_bytes()

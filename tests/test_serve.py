@@ -1,4 +1,4 @@
-"""``tuidang serve`` for real: a subprocess with gunicorn and its workers on a free port."""
+"""``tuidang serve`` for real: a subprocess with granian and its workers on a free port."""
 
 import http.client
 import os
@@ -154,13 +154,13 @@ def test_serves_pages_and_static_files_then_stops_every_child(tmp_path):
         assert b"{" in body
 
         children = descendants(server.process.pid)
-        assert len(children) >= 3  # gunicorn's master and its two workers at least
+        assert len(children) >= 3  # granian's main process and its two workers at least
         assert server.stop() == 0
         assert not [pid for pid in children if alive(pid)]
         assert "tuidang: stopped." in "".join(server.output)
 
     logs = tmp_path / "data" / "logs"
-    assert "Starting gunicorn" in (logs / "gunicorn.log").read_text()
+    assert "Starting granian" in (logs / "granian.log").read_text()
     # The contacts key is the centre's, configured (tests/conftest.py); serve makes none.
     assert not list((tmp_path / "data" / "secrets").glob("contacts-*"))
 
@@ -188,18 +188,18 @@ def test_skip_leaves_a_background_command_to_another_machine(tmp_path):
         assert server.stop() == 0
 
 
-def test_exits_non_zero_and_stops_the_rest_when_gunicorn_dies(tmp_path):
+def test_exits_non_zero_and_stops_the_rest_when_the_web_server_dies(tmp_path):
     with Server(tmp_path / "data", workers=1) as server:
         children = descendants(server.process.pid)
         direct = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
-        gunicorn = next(
+        granian = next(
             pid
             for pid in map(int, direct.read_text().split())
-            if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"granian" in Path(f"/proc/{pid}/cmdline").read_bytes()
         )
-        os.kill(gunicorn, signal.SIGKILL)
+        os.kill(granian, signal.SIGKILL)
         assert server.process.wait(timeout=60) != 0
-        assert "gunicorn exited unexpectedly" in "".join(server.output)
+        assert "granian exited unexpectedly" in "".join(server.output)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(alive(pid) for pid in children):
             time.sleep(0.1)

@@ -1,4 +1,6 @@
-"""gunicorn's configuration for ``tuidang serve`` (which passes ``--bind`` and ``--workers``).
+"""gunicorn's configuration as ``tuidang serve`` ran it until it moved to granian (a slow client
+holds a gthread worker's thread; see ``tuidang/granian_conf.py``). ``bench/servers.py`` still
+runs it, passing ``--bind`` and ``--workers``, to measure the two side by side.
 
 Privacy rule 1 applies to the server too: there is no access log, and the error log is run
 through ``PrivateLogger``, which drops client addresses from the few messages gunicorn writes

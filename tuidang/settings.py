@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: nothing after it sees the client's address or user agent in clear.
     "tuidang.privacy.PrivacyMiddleware",
+    # Before anything reads a body: oversized and multipart bodies are refused from their headers.
+    "tuidang.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -159,7 +161,13 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("TUIDANG_MAX_BODY_BYTES", 256 * 1024)
+# Request bodies: refused from their Content-Length above these sizes (tuidang.bodylimit), before
+# anything reads them. Only the staff CSV import takes a file (5 MB and the form around it), and
+# it is kept in memory, never spooled to a temporary file.
+MAX_BODY_BYTES = env_int("TUIDANG_MAX_BODY_BYTES", 256 * 1024)
+UPLOAD_MAX_BODY_BYTES = env_int("TUIDANG_UPLOAD_MAX_BODY_BYTES", 5 * 1024 * 1024 + 64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BODY_BYTES
 
 # --- Declarations: intake and moderation ------------------------------------------------------
 # All intake throttling and burst flagging; "off" for load tests only.
@@ -217,6 +225,10 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": False},
     },
 }
+
+# The reverse proxies whose X-Forwarded-Proto header is believed (tuidang.asgi; the variable is
+# gunicorn's, kept for deployments configured for it).
+FORWARDED_ALLOW_IPS = [a.strip() for a in env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1").split(",")]
 
 # Behind a reverse proxy, the request header (as a META key, e.g. HTTP_X_FORWARDED_FOR) that
 # carries the client's address; it is only ever hashed, never kept.

@@ -1,12 +1,13 @@
-"""``tuidang serve``: migrate, then run gunicorn and the background processes until told to stop.
+"""``tuidang serve``: migrate, then run the web server and the background processes until stopped.
 
-The command is a small supervisor. It starts gunicorn (configured by ``tuidang.gunicorn_conf``)
-and each background command in ``BACKGROUND_COMMANDS`` as child processes, restarts a background
-child that dies (with a growing delay), and on Ctrl-C or SIGTERM asks every child to stop
-gracefully and waits for it. If gunicorn itself dies, serving has failed: the other children
-are stopped and the command exits non-zero.
+The command is a small supervisor. It starts the web server, granian (configured by
+``tuidang.granian_conf``), and each background command in ``BACKGROUND_COMMANDS`` as child
+processes, restarts a background child that dies (with a growing delay), and on Ctrl-C or
+SIGTERM asks every child to stop gracefully and waits for it. If the web server itself dies,
+serving has failed: the other children are stopped and the command exits non-zero.
 """
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -33,7 +34,8 @@ STOP_TIMEOUT_SECONDS = 30.0
 
 
 def default_workers() -> int:
-    return env_int("TUIDANG_WORKERS", 2 * (os.cpu_count() or 1) + 1)
+    # One process per core: each runs views on one thread (bench/RESULTS.md, "Server").
+    return env_int("TUIDANG_WORKERS", os.cpu_count() or 1)
 
 
 def runnable_background_commands() -> list[list[str]]:
@@ -75,7 +77,7 @@ class Background:
 
 
 class Command(BaseCommand):
-    help = "Apply migrations, then serve the site with gunicorn and run the background processes."
+    help = "Apply migrations, then serve the site with granian and run the background processes."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -84,7 +86,7 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help="web worker processes (default: TUIDANG_WORKERS or 2 × cores + 1)",
+            help="web worker processes (default: TUIDANG_WORKERS or one per core)",
         )
         parser.add_argument(
             "--skip",
@@ -120,16 +122,15 @@ class Command(BaseCommand):
         from tuidang import privacy
 
         server_env = {**os.environ, privacy.HANDOFF_VARIABLE: privacy.new_handoff()}
-        gunicorn = _start(
+        server = _start(
             [
                 sys.executable,
                 "-m",
-                "gunicorn",
-                "tuidang.wsgi:application",
-                "--config",
-                "python:tuidang.gunicorn_conf",
-                "--bind",
-                bind,
+                "tuidang.granian_conf",
+                "--host",
+                host,
+                "--port",
+                str(port),
                 "--workers",
                 str(workers),
             ],
@@ -154,29 +155,29 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
 
         failure = ""
-        if self._wait_until_listening(host, port, gunicorn, stopping):
+        if self._wait_until_listening(host, port, server, stopping):
             noun = "worker" if workers == 1 else "workers"
             self.stdout.write(f"tuidang: serving on http://{bind}/ ({workers} {noun})")
             self.stdout.flush()
         elif not stopping:
-            failure = f"gunicorn exited with status {gunicorn.returncode} before it listened."
+            failure = f"granian exited with status {server.returncode} before it listened."
 
         while not stopping and not failure:
             time.sleep(0.2)
-            if gunicorn.poll() is not None:
-                failure = f"gunicorn exited unexpectedly with status {gunicorn.returncode}."
+            if server.poll() is not None:
+                failure = f"granian exited unexpectedly with status {server.returncode}."
                 break
             for child in background:
                 self._look_after(child)
 
-        self._stop_all([gunicorn, *(c.process for c in background if c.process)])
+        self._stop_all([server, *(c.process for c in background if c.process)])
         if failure:
             raise CommandError(failure)
         self.stdout.write("tuidang: stopped.")
 
-    def _wait_until_listening(self, host, port, gunicorn, stopping) -> bool:
+    def _wait_until_listening(self, host, port, server, stopping) -> bool:
         connect_to = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host  # noqa: S104
-        while not stopping and gunicorn.poll() is None:
+        while not stopping and server.poll() is None:
             try:
                 with socket.create_connection((connect_to, port), timeout=1):
                     return True
@@ -212,3 +213,7 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            # Each child leads its own process group: whatever it left behind (granian's
+            # workers, when its main process was killed) is stopped with it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
