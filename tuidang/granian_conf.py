@@ -89,11 +89,11 @@ def main(argv: list[str] | None = None) -> None:
     # Take the client-key root out of this (the master's) environment before any worker is
     # forked: the workers inherit the ratchet in memory, and no process shows the root in
     # /proc/<pid>/environ (tuidang.privacy; the privacy canary checks every server process).
-    import tuidang.privacy  # noqa: F401
-
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.server import Server
+
+    import tuidang.privacy  # noqa: F401
 
     Server(
         "tuidang.asgi:application",
