@@ -80,8 +80,11 @@ class IntakeTestCase(BaseTestCase):
             follow=True,
         )
         self.assertRedirects(response, URL.format(lang="en"))
-        self.assertContains(response, "Saved 松山, 明月 (Telephone, 2026-11-20): accepted.")
         submission = Submission.objects.get()
+        self.assertContains(
+            response,
+            f"Declaration #{submission.pk} saved, 2 people (Telephone, 2026-11-20): accepted.",
+        )
         self.assertEqual(submission.channel, Channel.PHONE)
         self.assertEqual(submission.entered_by, self.val)
         self.assertEqual(submission.status, Status.ACCEPTED)
@@ -135,7 +138,7 @@ class IntakeTestCase(BaseTestCase):
         submission = Submission.objects.get(entered_by=self.val)
         self.assertEqual(submission.status, Status.PENDING)
         self.assertEqual(submission.flags, [Flag.DUPLICATE])
-        self.assertContains(response, "已保存 青松")
+        self.assertContains(response, f"第 {submission.pk} 号声明已保存，1 人")
         self.assertContains(response, "等待审核")
 
     def test_errors_keep_what_was_typed(self):

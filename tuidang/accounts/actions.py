@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "declarations.accept": _("Submission accepted"),
     "declarations.reject": _("Submission rejected"),
     "contacts.reveal": _("Contact details opened"),
+    "housekeeping.purged": _("Expired text, contacts and sessions deleted"),
 }
 
 # Why a login was refused, as recorded in ``detail["reason"]`` of ``login.failed``.
