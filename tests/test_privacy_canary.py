@@ -107,7 +107,7 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
 
         status, _, _ = client.request("GET", "/zh-hans/declare/")
         assert status == 200 and "csrftoken" in client.cookies
-        status, headers, _ = client.form(
+        status, _, thanks = client.form(
             "/zh-hans/declare/",
             {
                 "person-TOTAL_FORMS": "1",
@@ -124,9 +124,7 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
                 "send": "1",
             },
         )
-        assert status == 302, status
-        status, _, thanks = client.request("GET", headers["Location"])
-        assert status == 200
+        assert status == 200, status
         code = re.search(r"[0-9A-F]{5}(?:-[0-9A-F]{5}){5}", thanks).group()
 
         body = {

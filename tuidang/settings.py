@@ -86,6 +86,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+            # Freed cells and pages are overwritten with zeros: text removed for safety must
+            # leave the file, not only the row (tuidang/dbfiles.py).
+            " PRAGMA secure_delete=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
@@ -125,6 +128,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("TUIDANG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 8 * 3600
+# Gone when the browser closes: a dated cookie on a declarant's phone would show they visited.
+CSRF_COOKIE_AGE = None
+# Staff messages wait in the (server-side, expiring) session, never in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_FAILURE_LIMIT = env_int("TUIDANG_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("TUIDANG_LOGIN_LOCKOUT_SECONDS", 900)
 
@@ -194,6 +201,9 @@ SPAM_WORDS = [
     if w.strip()
 ]
 STATEMENTS_PER_PAGE = 50
+# Days a submission may wait for review before housekeeping rejects it as expired; rejected
+# submissions lose their names, statements and contact at once (docs/privacy.md).
+RETENTION_DAYS = env_int("TUIDANG_RETENTION_DAYS", 90)
 # The transparency log's identity (the checkpoint origin line and signing key name); see docs/log-format.md.
 LOG_ORIGIN = env("TUIDANG_LOG_ORIGIN", "tuidang.localhost/log")
 # Extra signing key files (comma-separated paths) that also sign checkpoints during a key rotation.

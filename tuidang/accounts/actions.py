@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "declarations.reject": _("Submission rejected"),
     "declarations.queue_viewed": _("Moderation queue opened"),
     "contacts.reveal": _("Contact details opened"),
+    "housekeeping.purged": _("Expired text, contacts and sessions deleted"),
 }
 
 # Why a login was refused, as recorded in ``detail["reason"]`` of ``login.failed``.

@@ -2,9 +2,10 @@
 
 A ``Submission`` is what arrived in one go (a web form, an API call, a phone call, a letter);
 it holds one to ten ``Person`` rows, a family declaring together. A submission is pending,
-accepted or rejected; nothing is ever deleted. Accepted people are appended to the
-transparency log by the sequencer (``sequencer.py``), which counts them in ``TallyCounter``
-rows in the same transaction, so reading the tally never counts and every count is the log's.
+accepted or rejected; no row is ever deleted, but text is (removal for safety, retention:
+see docs/privacy.md). Accepted people are appended to the transparency log by the sequencer
+(``sequencer.py``), which counts them in ``TallyCounter`` rows in the same transaction, so
+reading the tally never counts and every count is the log's.
 """
 
 import hashlib
@@ -14,6 +15,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -59,6 +61,8 @@ class RejectionReason(models.TextChoices):
     NOT_A_DECLARATION = "not_declaration", _("Not a declaration")
     TEST = "test", _("Test entry")
     OTHER = "other", _("Other")
+    # Set only by housekeeping: nobody reviewed it within TUIDANG_RETENTION_DAYS (docs/privacy.md).
+    EXPIRED = "expired", _("Not reviewed in time")
 
 
 class Organisation(models.Model):
@@ -162,6 +166,24 @@ class SubmissionQuerySet(models.QuerySet):
 
     def rejected(self):
         return self.filter(status=Status.REJECTED)
+
+    def expired(self):
+        """Pending submissions nobody reviewed within ``TUIDANG_RETENTION_DAYS``."""
+        cutoff = timezone.now() - timedelta(days=settings.RETENTION_DAYS)
+        return self.pending().filter(created_at__lt=cutoff)
+
+    def purge_expired(self) -> Counter:
+        """Retention: expire stale pending submissions, then strip every rejected submission
+        of its names, statements, contact and notes. Counts (the tally's ``rejected:<reason>``
+        counters), regions, organisations and flags stay. Returns what was done, as counts."""
+        done: Counter = Counter()
+        for submission in self.expired():
+            if submission.reject(RejectionReason.EXPIRED):
+                done["expired"] += 1
+        with transaction.atomic():
+            forgotten = forget(self.rejected())
+        done.update({key: value for key, value in forgotten.items() if value})
+        return done
 
     def submit(
         self,
@@ -309,16 +331,22 @@ class Submission(models.Model):
         return True
 
     @transaction.atomic
-    def remove_statements(self) -> None:
-        """Removal for safety: blank every published name and statement and delete the salt
-        that opens their log entries' commitments; the entries and the count stay."""
-        now = timezone.now()
-        self.people.filter(removed_at__isnull=True).update(
-            name="", name_key="", statement="", statement_fingerprint="", salt=None, removed_at=now
-        )
-        if self.removal_requested_at is None:
-            self.removal_requested_at = now
-            self.save(update_fields=["removal_requested_at"])
+    def remove_statements(self) -> Counter:
+        """Removal for safety: delete everything that ties this submission to a person (names,
+        statements, the salt that opens their log entries' commitments, the sealed contact,
+        the receipt hash, moderators' notes, linked calls' numbers, notes and link) and keep
+        only what is counted: the log entries, the tally, regions and organisations.
+
+        The receipt code stops working: on a seized phone it no longer proves anything. The
+        rows' old bytes are wiped from the SQLite files once the transaction commits
+        (``secure_delete`` and a WAL checkpoint, see ``tuidang.dbfiles``). Returns counts.
+        """
+        submissions = Submission.objects.filter(pk=self.pk)
+        done = forget(submissions)
+        submissions.update(receipt_hash=None)
+        submissions.filter(removal_requested_at__isnull=True).update(removal_requested_at=today())
+        self.refresh_from_db()
+        return done
 
     @staticmethod
     def new_receipt_code() -> str:
@@ -366,6 +394,38 @@ class Person(models.Model):
     @property
     def region_name(self) -> str:
         return regions.name(self.region) if self.region else ""
+
+
+def today():
+    """Midnight UTC of today: when text was removed is kept to the day, since the second
+    would time a declarant's visit to the receipt page."""
+    return timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def forget(submissions) -> Counter:
+    """Delete the text and contact of ``submissions`` (a queryset), keeping what is counted.
+
+    Person rows keep their organisations, region and log entry; the submission keeps its
+    status, reasons, flags and channel. Calls linked to them lose the sealed caller number,
+    the notes and the link itself (a call's time against phone records would name the
+    caller). Only rows that still hold something are written. Returns counts per kind.
+    """
+    from tuidang import dbfiles
+
+    done: Counter = Counter()
+    done["people"] = Person.objects.filter(
+        submission__in=submissions, removed_at__isnull=True
+    ).update(
+        name="", name_key="", statement="", statement_fingerprint="", salt=None, removed_at=today()
+    )
+    done["contacts"] = submissions.filter(sealed_contact__isnull=False).update(sealed_contact=None)
+    done["notes"] = submissions.exclude(rejection_note="").update(rejection_note="")
+    done["calls"] = Call.objects.filter(submission__in=submissions).update(
+        sealed_caller_number=None, notes="", submission=None
+    )
+    if any(done.values()):
+        transaction.on_commit(dbfiles.wipe_freed_pages)
+    return done
 
 
 def tally_counts(submission: Submission, people) -> Counter:

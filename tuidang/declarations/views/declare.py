@@ -2,8 +2,11 @@
 
 A family is entered by submit buttons: "Add another person" and "Remove" re-render the form
 with one block more or less, keeping everything typed and showing no error messages yet. Only
-"Send" validates. After a submission the browser is redirected (POST/redirect/GET) to the
-thanks page, which shows the receipt code once and then forgets it.
+"Send" validates. The answer to a successful POST is the thanks page itself, with the
+receipt code in it: the code is written to no session, cache or file on its way (a redirect
+would have had to park it somewhere), and the page is sent ``no-store``. A browser that
+reloads it asks before sending the form again; a second copy is flagged as a likely duplicate
+and waits for review, and the page says so.
 """
 
 from datetime import date
@@ -11,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
@@ -32,7 +35,6 @@ from tuidang.declarations.forms import (
 from tuidang.declarations.models import Channel, Submission
 
 PREFIX = "person"
-SESSION_KEY = "intake:thanks"
 HOUR = 3600
 SUBMIT_SCOPE = "submit"
 # Django's own wording ("Please submit at most 10 forms") means nothing to a declarant.
@@ -111,23 +113,16 @@ def declare(request: HttpRequest) -> HttpResponse:
         want_receipt=form.cleaned_data["want_receipt"],
         client_key=request.client_key,
     )
-    # Only until the thanks page has shown it: the code is never stored anywhere else.
-    request.session[SESSION_KEY] = {
-        "status": submission.status,
-        "people": len(people),
-        "receipt": code,
-    }
-    return redirect("declarations-thanks")
+    result = {"status": submission.status, "people": len(people), "receipt": code}
+    return render(request, "declarations/thanks.html", {"result": result})
 
 
 @never_cache
 @require_http_methods(["GET"])
 def thanks(request: HttpRequest) -> HttpResponse:
-    result = request.session.pop(SESSION_KEY, None)
-    if not request.session.keys():
-        # A declarant's session held nothing but this result: delete the row, not just the key.
-        request.session.flush()
-    return render(request, "declarations/thanks.html", {"result": result})
+    """Where an old bookmark or a browser's history leads: the result was shown once, on the
+    answer to the form, and is kept nowhere to be shown again."""
+    return render(request, "declarations/thanks.html", {"result": None})
 
 
 # --- Helpers ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tuidang.accounts.decorators import has_role, staff_required
 from tuidang.accounts.models import MODERATOR, VOLUNTEER, AuditEvent
@@ -161,12 +161,19 @@ def intake(request):
                     flags=submission.flags,
                     call=call.pk if call else None,
                 )
+            # By number, never by name: the message waits in the session table until shown.
             messages.success(
                 request,
-                _("Saved %(names)s (%(channel)s, %(date)s): %(status)s.")
+                ngettext(
+                    "Declaration #%(id)d saved, %(count)d person (%(channel)s, %(date)s): "
+                    "%(status)s.",
+                    "Declaration #%(id)d saved, %(count)d people (%(channel)s, %(date)s): "
+                    "%(status)s.",
+                    len(people),
+                )
                 % {
-                    # Translators: the separator between names in a list.
-                    "names": _(", ").join(p["name"] for p in people),
+                    "id": submission.pk,
+                    "count": len(people),
                     "channel": submission.get_channel_display(),
                     "date": submission.declared_on.isoformat(),
                     "status": status_text(submission),

@@ -1,6 +1,7 @@
 """The moderator queue: flagged submissions, oldest first, accepted or rejected in bulk.
 
-Nothing is deleted: a rejected submission stays with its reason and note. Each decision is
+A rejected submission stays, counted with its reason; housekeeping deletes its text, contact
+and note within the hour (docs/privacy.md). Each decision is
 its own transaction with its audit event; counting is the models' business.
 """
 
@@ -54,7 +55,14 @@ class ModerationForm(forms.Form):
     reason = forms.ChoiceField(
         label=gettext_lazy("Reason for rejecting"),
         required=False,
-        choices=[("", gettext_lazy("— choose a reason —")), *RejectionReason.choices],
+        choices=[
+            ("", gettext_lazy("— choose a reason —")),
+            *(
+                (value, label)
+                for value, label in RejectionReason.choices
+                if value != RejectionReason.EXPIRED  # housekeeping's reason, not a person's
+            ),
+        ],
     )
     note = forms.CharField(
         label=gettext_lazy("Note (optional)"),

@@ -25,6 +25,7 @@ from tuidang.conf import env_int
 # Long-running management commands that run beside the web workers, started only where the
 # command exists. The sequencer is the log's single writer (see DESIGN.md).
 BACKGROUND_COMMANDS: list[list[str]] = [["sequencer"], ["witness"]]
+BACKGROUND_COMMANDS.append(["housekeeping"])  # retention, expired sessions, WAL checkpoints
 
 RESTART_DELAY_FIRST = 1.0
 RESTART_DELAY_MAX = 60.0
