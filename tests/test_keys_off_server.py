@@ -154,7 +154,7 @@ def test_serve_without_a_key_makes_none_and_takes_no_contacts(tmp_path):
     secrets = sorted(p.name for p in (data / "secrets").iterdir())
     assert "log-signing.key" in secrets
     assert [name for name in secrets if "contacts" in name] == []
-    assert (data / "logs" / "gunicorn.log").exists()
+    assert (data / "logs" / "granian.log").exists()
     assert (data / "tuidang.sqlite3").exists()
     assert open_to_others(data) == []
 

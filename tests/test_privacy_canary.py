@@ -164,7 +164,7 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
         status, _, _ = client.form("/zh-hans/receipt/", {"code": "00000-00000-00000"})
         assert status == 404
 
-        # The root of the client-key ratchet was handed to gunicorn in its environment: no
+        # The root of the client-key ratchet was handed to the server in its environment: no
         # process may still show it there (``/proc/<pid>/environ``, readable without a debugger).
         handoff = f"{privacy.HANDOFF_VARIABLE}=".encode()
         blanked = 0
@@ -177,7 +177,7 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
                 if entry.startswith(handoff):
                     assert set(entry[len(handoff) :]) <= {ord("0")}, f"process {pid} shows it"
                     blanked += 1
-        # Positive control: gunicorn and its workers were started with it (then blanked it).
+        # Positive control: the server and its workers were started with it (then blanked it).
         assert blanked >= 3, "the root was never handed over: the search proves nothing"
 
         assert server.stop() == 0
