@@ -134,7 +134,9 @@ class PasskeyTestCase(BaseTestCase):
             response = self.passkey_login(key, self.val, origin="https://evil.example", **attacker)
             self.assertContains(response, WRONG)
         response = self.passkey_login(key, self.val, **attacker)
-        self.assertContains(response, "Nothing was checked: try again in 1 second.", status_code=429)
+        self.assertContains(
+            response, "Nothing was checked: try again in 1 second.", status_code=429
+        )
         self.assertEqual(
             AuditEvent.objects.filter(action="login.failed", detail__reason="passkey").count(), 4
         )
