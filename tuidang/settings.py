@@ -132,6 +132,7 @@ LOGIN_BACKOFF_FREE_FAILURES = env_int("TUIDANG_LOGIN_BACKOFF_FREE_FAILURES", 3)
 LOGIN_BACKOFF_MAX_SECONDS = env_int("TUIDANG_LOGIN_BACKOFF_MAX_SECONDS", 900)
 LOGIN_ACCOUNT_FAILURES_PER_HOUR = env_int("TUIDANG_LOGIN_ACCOUNT_FAILURES_PER_HOUR", 100)
 LOGIN_ACCOUNT_BACKOFF_SECONDS = env_int("TUIDANG_LOGIN_ACCOUNT_BACKOFF_SECONDS", 10)
+LOGIN_DEVICE_COOKIE_DAYS = env_int("TUIDANG_LOGIN_DEVICE_COOKIE_DAYS", 30)
 # Passkeys (WebAuthn, through django-otp-webauthn) as a second factor beside TOTP. The origin
 # is the site's address as staff browsers see it; its host is the relying-party id that every
 # passkey is bound to (changing it later orphans every enrolled passkey).

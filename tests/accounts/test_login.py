@@ -355,7 +355,11 @@ class BackoffTestCase(BaseTestCase):
         response = self.client.post("/en/staff/login/", login_form(self.val), **ATTACKER)
         self.assertEqual(response.status_code, 302)
 
-    @override_settings(LOGIN_ACCOUNT_FAILURES_PER_HOUR=20, LOGIN_ACCOUNT_BACKOFF_SECONDS=10)
+    @override_settings(
+        LOGIN_ACCOUNT_FAILURES_PER_HOUR=20,
+        LOGIN_ACCOUNT_BACKOFF_SECONDS=10,
+        PASSWORD_HASHERS=COUNTING,
+    )
     def test_the_account_ceiling_only_slows_and_the_owners_browser_skips_it(self):
         owner = Client()
         self.assertEqual(owner.post("/en/staff/login/", login_form(self.val)).status_code, 302)
@@ -365,14 +369,39 @@ class BackoffTestCase(BaseTestCase):
         for n in range(20):
             self.guess(self.val, {"REMOTE_ADDR": f"203.0.113.{n + 1}"}, client=Client())
         newcomer = Client()
+        hashed = CountingHasher.calls
         response = newcomer.post("/en/staff/login/", login_form(self.val), **OWNER)
         self.assertContains(response, "try again in 10 seconds", status_code=429)
+        self.assertEqual(CountingHasher.calls, hashed)  # refused before hashing
+        cookie = owner.cookies["tuidang_staff_device"]
+        self.assertNotIn("val", cookie.value)
+        self.assertTrue(cookie["httponly"])
+        self.assertEqual(cookie["samesite"], "Strict")
         # The owner's browser has logged in to this account before: it is not slowed.
         response = owner.post("/en/staff/login/", login_form(self.val), **ATTACKER)
         self.assertEqual(response.status_code, 302)
         # The ceiling is a delay, never a lock.
         self.clock.shift(40)
         response = newcomer.post("/en/staff/login/", login_form(self.val), **OWNER)
+        self.assertEqual(response.status_code, 302)
+
+    @override_settings(
+        LOGIN_ACCOUNT_FAILURES_PER_HOUR=20,
+        LOGIN_ACCOUNT_BACKOFF_SECONDS=10,
+        LOGIN_DEVICE_COOKIE_DAYS=0,
+    )
+    def test_without_device_cookies_the_ceiling_still_only_delays(self):
+        owner = Client()
+        self.assertEqual(owner.post("/en/staff/login/", login_form(self.val)).status_code, 302)
+        self.assertNotIn("tuidang_staff_device", owner.cookies)
+        owner.post("/en/staff/logout/")
+        self.clock.shift(30)
+        for n in range(20):
+            self.guess(self.val, {"REMOTE_ADDR": f"203.0.113.{n + 1}"}, client=Client())
+        response = owner.post("/en/staff/login/", login_form(self.val), **OWNER)
+        self.assertContains(response, "try again in 10 seconds", status_code=429)
+        self.clock.shift(10)
+        response = owner.post("/en/staff/login/", login_form(self.val), **OWNER)
         self.assertEqual(response.status_code, 302)
 
     def test_success_forgets_the_clients_failures(self):

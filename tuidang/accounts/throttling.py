@@ -22,8 +22,10 @@ password is hashed, so that an attempt they refuse costs no CPU:
    it wait ``LOGIN_ACCOUNT_BACKOFF_SECONDS`` after its last failure — a short, fixed delay that
    only slows (it caps guessing at a few hundred an hour) and is never a lock. A browser that
    has logged in to the account before carries a signed device cookie (OWASP's "device
-   cookies") and skips this layer, so even a botnet that keeps the ceiling busy cannot keep the
-   account's owner out from their usual browser; only layer 2 applies to it.
+   cookies", kept ``LOGIN_DEVICE_COOKIE_DAYS``) and skips this layer, so even a botnet that
+   keeps the ceiling busy cannot keep the account's owner out from their usual browser; only
+   layer 2 applies to it. The cookie proves nothing by itself: the password and the second
+   factor are still checked.
 
 Attempts refused by a layer are not counted as failures, so trying during a back-off does not
 stretch it. A success clears the pair's failures only: the account-wide count stays, since an
@@ -55,7 +57,6 @@ PAIR_MEMORY = 86400
 
 DEVICE_COOKIE = "tuidang_staff_device"
 DEVICE_COOKIE_SALT = "tuidang.accounts.throttling.device"
-DEVICE_COOKIE_AGE = 180 * 86400
 # Accounts one browser remembers; shared computers in an office hold a few.
 DEVICE_COOKIE_ACCOUNTS = 8
 
@@ -156,27 +157,42 @@ def clear(username: str, client_key: str) -> None:
     cache.delete(_pair_key(account_key(username), client_key))
 
 
+def _device_cookie_age() -> int:
+    return settings.LOGIN_DEVICE_COOKIE_DAYS * 86400
+
+
 def trusted_device(request, username: str) -> bool:
     """Whether this browser has logged in to the account before (a valid device cookie)."""
     return account_key(username) in _device_accounts(request)
 
 
 def _device_accounts(request) -> list[str]:
+    if not _device_cookie_age():
+        return []
     value = request.get_signed_cookie(
-        DEVICE_COOKIE, default="", salt=DEVICE_COOKIE_SALT, max_age=DEVICE_COOKIE_AGE
+        DEVICE_COOKIE, default="", salt=DEVICE_COOKIE_SALT, max_age=_device_cookie_age()
     )
     return [a for a in value.split(",") if a]
 
 
 def remember_device(request, response, username: str) -> None:
-    """Mark this browser as one the account's owner logs in from (holds only account HMACs)."""
+    """Mark this browser as one the account's owner logs in from (holds only account HMACs).
+
+    The cookie is evidence, on a seized phone, that its owner logs in to this site's staff
+    pages (not as whom: it holds keyed hashes of user names); ``LOGIN_DEVICE_COOKIE_DAYS = 0``
+    sets none, and the account ceiling then applies to every browser alike.
+    """
+    if not _device_cookie_age():
+        if DEVICE_COOKIE in request.COOKIES:
+            response.delete_cookie(DEVICE_COOKIE)
+        return
     account = account_key(username)
     accounts = [account, *(a for a in _device_accounts(request) if a != account)]
     response.set_signed_cookie(
         DEVICE_COOKIE,
         ",".join(accounts[:DEVICE_COOKIE_ACCOUNTS]),
         salt=DEVICE_COOKIE_SALT,
-        max_age=DEVICE_COOKIE_AGE,
+        max_age=_device_cookie_age(),
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Strict",
