@@ -90,7 +90,7 @@ def _pair_key(account: str, client: str) -> str:
     return f"login-backoff:{account}:{client}"
 
 
-def _account_key(account: str) -> str:
+def _account_counter_key(account: str) -> str:
     return f"login-account:{account}"
 
 
@@ -125,7 +125,7 @@ def backoff(username: str, client_key: str, trusted_device: bool) -> Wait | None
         return Wait("pair", seconds)
     if trusted_device:
         return None
-    failures, last, started = cache.get(_account_key(account), (0, 0.0, 0.0))
+    failures, last, started = cache.get(_account_counter_key(account), (0, 0.0, 0.0))
     if started > _now() - ACCOUNT_WINDOW and failures >= settings.LOGIN_ACCOUNT_FAILURES_PER_HOUR:
         seconds = _remaining(last, settings.LOGIN_ACCOUNT_BACKOFF_SECONDS)
         if seconds:
@@ -144,10 +144,10 @@ def record_failure(username: str, client_key: str) -> Wait | None:
     pair = _pair_key(account, client_key)
     failures = cache.get(pair, (0, 0.0))[0] + 1
     cache.set(pair, (failures, now), timeout=PAIR_MEMORY)
-    total, _last, started = cache.get(_account_key(account), (0, 0.0, now))
+    total, _last, started = cache.get(_account_counter_key(account), (0, 0.0, now))
     if started <= now - ACCOUNT_WINDOW:
         total, started = 0, now  # a new hour of counting for this account
-    cache.set(_account_key(account), (total + 1, now, started), timeout=ACCOUNT_WINDOW)
+    cache.set(_account_counter_key(account), (total + 1, now, started), timeout=ACCOUNT_WINDOW)
     delay = pair_delay(failures)
     return Wait("pair", math.ceil(delay)) if delay else None
 
