@@ -172,3 +172,11 @@ class PasskeyTestCase(BaseTestCase):
         self.assertFalse(WebAuthnCredential.objects.exists())
         self.assertTrue(AuditEvent.objects.filter(action="passkey.removed").exists())
         self.assertContains(self.passkey_login(key, self.val), WRONG)
+
+    def test_malformed_assertions_are_refused_not_crashed_on(self):
+        self.enrol(self.val)
+        for junk in ("not json", "[]", '{"id": 1}', json.dumps({"id": "AA", "rawId": "!!"})):
+            self.client.post("/en/staff/login/passkey/")
+            form = {"username": "val", "password": PASSWORD, "passkey": junk}
+            self.assertContains(self.client.post("/en/staff/login/", form), WRONG)
+        self.assertFalse(is_logged_in(self.client))
