@@ -4,6 +4,7 @@ Each ``TUIDANG_*`` variable read here is documented in README.md (a test checks 
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "django_countries",
     "tuidang.accounts",
     "tuidang.declarations",
@@ -119,6 +121,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts-login"
 LOGIN_REDIRECT_URL = "accounts-home"
@@ -132,8 +135,23 @@ SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_AGE = None
 # Staff messages wait in the (server-side, expiring) session, never in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-LOGIN_FAILURE_LIMIT = env_int("TUIDANG_LOGIN_FAILURE_LIMIT", 5)
-LOGIN_LOCKOUT_SECONDS = env_int("TUIDANG_LOGIN_LOCKOUT_SECONDS", 900)
+# Login throttling slows guessing and never locks anyone out; see tuidang/accounts/throttling.py.
+LOGIN_ATTEMPTS_PER_MINUTE = env_int("TUIDANG_LOGIN_ATTEMPTS_PER_MINUTE", 10)
+LOGIN_BACKOFF_FREE_FAILURES = env_int("TUIDANG_LOGIN_BACKOFF_FREE_FAILURES", 3)
+LOGIN_BACKOFF_MAX_SECONDS = env_int("TUIDANG_LOGIN_BACKOFF_MAX_SECONDS", 900)
+LOGIN_ACCOUNT_FAILURES_PER_HOUR = env_int("TUIDANG_LOGIN_ACCOUNT_FAILURES_PER_HOUR", 100)
+LOGIN_ACCOUNT_BACKOFF_SECONDS = env_int("TUIDANG_LOGIN_ACCOUNT_BACKOFF_SECONDS", 10)
+LOGIN_DEVICE_COOKIE_DAYS = env_int("TUIDANG_LOGIN_DEVICE_COOKIE_DAYS", 30)
+# Passkeys (WebAuthn, through django-otp-webauthn) as a second factor beside TOTP. The origin
+# is the site's address as staff browsers see it; its host is the relying-party id that every
+# passkey is bound to (changing it later orphans every enrolled passkey).
+WEBAUTHN_ORIGIN = env("TUIDANG_WEBAUTHN_ORIGIN", "http://localhost:8000").rstrip("/")
+OTP_WEBAUTHN_RP_ID = urlsplit(WEBAUTHN_ORIGIN).hostname or "localhost"
+OTP_WEBAUTHN_RP_NAME = SITE_NAME
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [WEBAUTHN_ORIGIN]
+# A passkey is a second factor after the password here, never a login on its own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "tuidang.accounts.passkeys.PasskeyHelper"
 
 # --- Languages -----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -1,6 +1,6 @@
 from django.contrib.auth.models import User
 
-from tests.base import BaseTestCase, login_verified, make_submission
+from tests.base import PASSWORD, BaseTestCase, login_verified, make_submission
 from tuidang.accounts.models import AuditEvent
 from tuidang.declarations.models import Organisation, Person, Submission
 
@@ -150,3 +150,20 @@ class AdminAuditTestCase(BaseTestCase):
         url = f"/en/admin/accounts/auditevent/{event.pk}/delete/"
         self.assertEqual(self.client.post(url, {"post": "yes"}).status_code, 403)
         self.assertTrue(AuditEvent.objects.filter(pk=event.pk).exists())
+
+
+class AdminPasswordChangeTestCase(BaseTestCase):
+    def test_admin_cannot_set_an_all_digit_or_common_password(self):
+        login_verified(self.client, self.alice)
+        url = f"/en/admin/auth/user/{self.val.pk}/password/"
+        for password, message in (
+            ("123456789012", "This password is entirely numeric."),
+            ("qwerty123456", "This password is too common."),
+        ):
+            response = self.client.post(
+                url, {"password1": password, "password2": password, "usable_password": "true"}
+            )
+            self.assertContains(response, message)
+        self.val.refresh_from_db()
+        self.assertTrue(self.val.check_password(PASSWORD))
+        self.assertFalse(self.val.check_password("123456789012"))

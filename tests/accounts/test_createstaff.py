@@ -6,6 +6,7 @@ from unittest import mock
 
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.base import BaseTestCase
@@ -59,6 +60,23 @@ class CreateStaffTestCase(BaseTestCase):
     def test_weak_password_is_refused(self):
         with self.assertRaisesMessage(CommandError, "too short"):
             run("zhao", "--role", "volunteer", "--password-stdin", stdin="short\n")
+        self.assertFalse(User.objects.filter(username="zhao").exists())
+
+    def test_all_digit_and_common_passwords_are_refused(self):
+        refusals = {
+            "123456789012": "This password is entirely numeric.",
+            "202611230900": "This password is entirely numeric.",
+            "qwerty123456": "This password is too common.",
+            "1qaz2wsx3edc": "This password is too common.",
+            "q1w2e3r4t5y6": "This password is too common.",
+        }
+        for password, message in refusals.items():
+            with (
+                self.subTest(password=password),
+                translation.override("en"),
+                self.assertRaisesMessage(CommandError, message),
+            ):
+                run("zhao", "--role", "volunteer", "--password-stdin", stdin=password + "\n")
         self.assertFalse(User.objects.filter(username="zhao").exists())
 
     def test_role_is_required_and_existing_names_are_refused(self):

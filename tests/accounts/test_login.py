@@ -1,8 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
 import time_machine
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.auth.models import User
-from django.test import override_settings
+from django.test import Client, override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.accounts.helpers import current_code, login_form
@@ -15,11 +16,6 @@ WRONG = {
     "en": "The user name, password or code is not right.",
     "zh-hans": "用户名、密码或验证码不正确。",
     "zh-hant": "使用者名稱、密碼或驗證碼不正確。",
-}
-LOCKED = {
-    "en": "Too many failed logins for this account. Try again in 15 minutes.",
-    "zh-hans": "此账户登录失败次数过多。请在 15 分钟后再试。",
-    "zh-hant": "此帳戶登入失敗次數過多。請在 15 分鐘後再試。",
 }
 NO_DEVICE = {
     "en": "This account has no second factor yet",
@@ -210,72 +206,237 @@ class LoginTestCase(BaseTestCase):
         self.assertIn("/en/staff/login/", response["Location"])
 
 
-@override_settings(LOGIN_FAILURE_LIMIT=3, LOGIN_LOCKOUT_SECONDS=900)
-@time_machine.travel(NOW, tick=False)
-class LockoutTestCase(BaseTestCase):
-    def fail(self, user, times, lang="en"):
+ATTACKER = {"REMOTE_ADDR": "192.0.2.10"}
+OWNER = {"REMOTE_ADDR": "198.51.100.20"}
+
+WAIT_ACCOUNT = {
+    "en": "Too many failed logins for this account. Nothing was checked: try again in 1 second.",
+    "zh-hans": "此账户登录失败次数过多。本次未作任何核对：请在 1 秒后再试。",
+    "zh-hant": "此帳戶登入失敗次數過多。本次未作任何核對：請在 1 秒後再試。",
+}
+WAIT_CLIENT = {
+    "en": "Too many login attempts from your connection. Try again in 60 seconds.",
+    "zh-hans": "您的连接登录尝试次数过多。请在 60 秒后再试。",
+    "zh-hant": "您的連線登入嘗試次數過多。請在 60 秒後再試。",
+}
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test suite's hasher, counting every password it hashes or checks."""
+
+    calls = 0
+
+    def encode(self, password, salt):
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+COUNTING = ["tests.accounts.test_login.CountingHasher"]
+
+
+class BackoffTestCase(BaseTestCase):
+    """Wrong guesses slow the guesser down; they never keep the account's owner out."""
+
+    def setUp(self):
+        super().setUp()
+        self.traveller = time_machine.travel(NOW, tick=False)
+        self.clock = self.traveller.start()
+        self.addCleanup(self.traveller.stop)
+        CountingHasher.calls = 0
+
+    def guess(self, user, meta=ATTACKER, lang="en", client=None):
+        form = login_form(user, password="wrong guess")
+        return (client or self.client).post(f"/{lang}/staff/login/", form, **meta)
+
+    def guess_until_failed(self, user, times, meta=ATTACKER):
+        """``times`` real failures, waiting out each back-off as a patient attacker would."""
         for _ in range(times):
-            self.client.post(f"/{lang}/staff/login/", login_form(user, password="wrong guess"))
+            response = self.guess(user, meta)
+            while response.status_code == 429:
+                self.clock.shift(int(response["Retry-After"]))
+                response = self.guess(user, meta)
+            self.assertContains(response, WRONG["en"])
 
-    def test_account_locks_after_the_limit_even_for_correct_credentials(self):
-        self.fail(self.val, 3)
-        for lang in ("en", "zh-hans", "zh-hant"):
-            response = self.client.post(f"/{lang}/staff/login/", login_form(self.val))
-            self.assertContains(response, LOCKED[lang])
-            self.assertFalse(is_logged_in(self.client))
-        self.assertEqual(AuditEvent.objects.filter(action="login.locked").count(), 1)
+    def test_an_attacker_cannot_keep_the_owner_out(self):
+        self.guess_until_failed(self.val, 50)
         self.assertEqual(
-            AuditEvent.objects.filter(action="login.failed", detail__reason="locked").count(), 3
+            AuditEvent.objects.filter(action="login.failed", detail__reason="credentials").count(),
+            50,
         )
-        # Other accounts are untouched: the lock is per account, not per client.
-        response = self.client.post("/en/staff/login/", login_form(self.mo))
+        # The attacker's client is slowed, even with the right password and code ...
+        response = self.client.post("/en/staff/login/", login_form(self.val), **ATTACKER)
+        self.assertEqual(response.status_code, 429)
+        self.assertFalse(is_logged_in(self.client))
+        # ... while the owner, from another client, logs in at once.
+        owner = Client()
+        response = owner.post("/en/staff/login/", login_form(self.val), **OWNER)
+        self.assertRedirects(response, "/en/staff/", fetch_redirect_response=False)
+        self.assertTrue(is_logged_in(owner))
+
+    @override_settings(
+        LOGIN_BACKOFF_FREE_FAILURES=3, LOGIN_BACKOFF_MAX_SECONDS=60, LOGIN_ATTEMPTS_PER_MINUTE=100
+    )
+    def test_backoff_grows_exponentially_and_caps(self):
+        waits = []
+        for failures in range(1, 12):
+            self.assertContains(self.guess(self.val), WRONG["en"])
+            if failures <= 3:  # typos are free: the next try is checked at once
+                continue
+            blocked = self.guess(self.val)  # at once: refused, and not counted
+            self.assertEqual(blocked.status_code, 429)
+            waits.append(int(blocked["Retry-After"]))
+            self.clock.shift(waits[-1] - 1)
+            self.assertEqual(self.guess(self.val).status_code, 429)  # a second early: still
+            self.clock.shift(1)
+        self.assertEqual(waits, [1, 2, 4, 8, 16, 32, 60, 60])
+        self.assertEqual(
+            AuditEvent.objects.filter(action="login.failed", detail__reason="credentials").count(),
+            11,
+        )
+        self.assertEqual(
+            [
+                e.detail["seconds"]
+                for e in AuditEvent.objects.filter(action="login.backoff").order_by("pk")
+            ],
+            [1, 2, 4, 8, 16, 32, 60, 60],
+        )
+
+    def test_backoff_message_in_every_language(self):
+        self.guess_until_failed(self.val, 4)
+        for lang in ("en", "zh-hans", "zh-hant"):
+            response = self.client.post(f"/{lang}/staff/login/", login_form(self.val), **ATTACKER)
+            self.assertContains(response, WAIT_ACCOUNT[lang], status_code=429)
+            self.assertEqual(response["Retry-After"], "1")
+        self.clock.shift(1)
+        response = self.client.post("/en/staff/login/", login_form(self.val), **ATTACKER)
         self.assertEqual(response.status_code, 302)
 
-    def test_user_name_case_and_width_share_one_lock(self):
-        for name in ("val", "VAL", "ｖａｌ"):
+    @override_settings(PASSWORD_HASHERS=COUNTING)
+    def test_no_password_is_hashed_during_a_backoff(self):
+        for user in ("val", "nobody"):
+            for _ in range(5):
+                self.client.post(
+                    "/en/staff/login/",
+                    {"username": user, "password": "wrong guess", "code": "123456"},
+                    **ATTACKER,
+                )
+        # Four failures each, one hash each (Django hashes once for an unknown name too); the
+        # fifth attempts came during the back-off the fourth failures started: no hash.
+        self.assertEqual(CountingHasher.calls, 8)
+        refused = AuditEvent.objects.filter(action="login.throttled").order_by("pk")
+        self.assertEqual([e.detail for e in refused], [{"layer": "pair", "seconds": 1}] * 2)
+        self.assertEqual(refused.first().object_id, str(self.val.pk))
+        self.assertEqual(refused.last().object_id, "")
+
+    @override_settings(PASSWORD_HASHERS=COUNTING, LOGIN_ATTEMPTS_PER_MINUTE=5)
+    def test_per_client_budget_answers_429_before_hashing(self):
+        for n in range(5):
             self.client.post(
-                "/en/staff/login/", {"username": name, "password": "x", "code": "123456"}
+                "/en/staff/login/",
+                {"username": f"ghost{n}", "password": "x", "code": "123456"},
+                **ATTACKER,
             )
-        response = self.client.post("/en/staff/login/", login_form(self.val))
-        self.assertContains(response, LOCKED["en"])
-
-    def test_unknown_names_lock_the_same_way(self):
-        form = {"username": "ghost", "password": "x", "code": "123456"}
-        for _ in range(3):
-            self.client.post("/en/staff/login/", form)
-        self.assertContains(self.client.post("/en/staff/login/", form), LOCKED["en"])
-
-    def test_lock_expires(self):
-        self.fail(self.val, 3)
-        with time_machine.travel(NOW + timedelta(seconds=600), tick=False):
-            response = self.client.post("/en/staff/login/", login_form(self.val))
-            self.assertContains(response, "Try again in 5 minutes.")
-        with time_machine.travel(NOW + timedelta(seconds=901), tick=False):
-            response = self.client.post("/en/staff/login/", login_form(self.val))
-        self.assertEqual(response.status_code, 302)
-        self.assertTrue(is_logged_in(self.client))
-
-    def test_attempts_while_locked_do_not_stretch_the_lock(self):
-        self.fail(self.val, 3)
-        with time_machine.travel(NOW + timedelta(seconds=800), tick=False):
-            self.fail(self.val, 5)
-        with time_machine.travel(NOW + timedelta(seconds=901), tick=False):
-            response = self.client.post("/en/staff/login/", login_form(self.val))
+        self.assertEqual(CountingHasher.calls, 5)
+        for lang in ("en", "zh-hans", "zh-hant"):
+            response = self.client.post(f"/{lang}/staff/login/", login_form(self.val), **ATTACKER)
+            self.assertContains(response, WAIT_CLIENT[lang], status_code=429)
+            self.assertEqual(response["Retry-After"], "60")
+        self.assertEqual(CountingHasher.calls, 5)
+        self.assertFalse(is_logged_in(self.client))
+        # Audited once per minute, not once per refused attempt.
+        self.assertEqual(
+            AuditEvent.objects.filter(action="login.throttled", detail__layer="client").count(), 1
+        )
+        # Another client is not affected; the budget comes back after the minute.
+        self.assertEqual(
+            Client().post("/en/staff/login/", login_form(self.mo), **OWNER).status_code, 302
+        )
+        self.clock.shift(60)
+        response = self.client.post("/en/staff/login/", login_form(self.val), **ATTACKER)
         self.assertEqual(response.status_code, 302)
 
-    def test_success_forgets_earlier_failures(self):
-        self.fail(self.val, 2)
-        self.client.post("/en/staff/login/", login_form(self.val))
+    @override_settings(
+        LOGIN_ACCOUNT_FAILURES_PER_HOUR=20,
+        LOGIN_ACCOUNT_BACKOFF_SECONDS=10,
+        PASSWORD_HASHERS=COUNTING,
+    )
+    def test_the_account_ceiling_only_slows_and_the_owners_browser_skips_it(self):
+        owner = Client()
+        self.assertEqual(owner.post("/en/staff/login/", login_form(self.val)).status_code, 302)
+        owner.post("/en/staff/logout/")
+        self.clock.shift(30)  # a new TOTP step
+        # A botnet: one guess from each of twenty addresses.
+        for n in range(20):
+            self.guess(self.val, {"REMOTE_ADDR": f"203.0.113.{n + 1}"}, client=Client())
+        newcomer = Client()
+        hashed = CountingHasher.calls
+        response = newcomer.post("/en/staff/login/", login_form(self.val), **OWNER)
+        self.assertContains(response, "try again in 10 seconds", status_code=429)
+        self.assertEqual(CountingHasher.calls, hashed)  # refused before hashing
+        cookie = owner.cookies["tuidang_staff_device"]
+        self.assertNotIn("val", cookie.value)
+        self.assertTrue(cookie["httponly"])
+        self.assertEqual(cookie["samesite"], "Strict")
+        # The owner's browser has logged in to this account before: it is not slowed.
+        response = owner.post("/en/staff/login/", login_form(self.val), **ATTACKER)
+        self.assertEqual(response.status_code, 302)
+        # The ceiling is a delay, never a lock.
+        self.clock.shift(40)
+        response = newcomer.post("/en/staff/login/", login_form(self.val), **OWNER)
+        self.assertEqual(response.status_code, 302)
+
+    @override_settings(
+        LOGIN_ACCOUNT_FAILURES_PER_HOUR=20,
+        LOGIN_ACCOUNT_BACKOFF_SECONDS=10,
+        LOGIN_DEVICE_COOKIE_DAYS=0,
+    )
+    def test_without_device_cookies_the_ceiling_still_only_delays(self):
+        owner = Client()
+        self.assertEqual(owner.post("/en/staff/login/", login_form(self.val)).status_code, 302)
+        self.assertNotIn("tuidang_staff_device", owner.cookies)
+        owner.post("/en/staff/logout/")
+        self.clock.shift(30)
+        for n in range(20):
+            self.guess(self.val, {"REMOTE_ADDR": f"203.0.113.{n + 1}"}, client=Client())
+        response = owner.post("/en/staff/login/", login_form(self.val), **OWNER)
+        self.assertContains(response, "try again in 10 seconds", status_code=429)
+        self.clock.shift(10)
+        response = owner.post("/en/staff/login/", login_form(self.val), **OWNER)
+        self.assertEqual(response.status_code, 302)
+
+    def test_success_forgets_the_clients_failures(self):
+        self.guess_until_failed(self.val, 3)
+        self.client.post("/en/staff/login/", login_form(self.val), **ATTACKER)
         self.client.post("/en/staff/logout/")
-        with time_machine.travel(NOW + timedelta(seconds=60), tick=False):
-            self.fail(self.val, 2)
-            response = self.client.post("/en/staff/login/", login_form(self.val))
+        self.clock.shift(30)
+        self.guess_until_failed(self.val, 3)
+        response = self.client.post("/en/staff/login/", login_form(self.val), **ATTACKER)
         self.assertEqual(response.status_code, 302)
 
-    def test_cache_keys_hold_no_user_name(self):
+    def test_user_name_case_and_width_share_one_backoff(self):
+        for name in ("val", "VAL", "ｖａｌ", "Val"):
+            self.client.post(
+                "/en/staff/login/",
+                {"username": name, "password": "x", "code": "123456"},
+                **ATTACKER,
+            )
+        response = self.client.post("/en/staff/login/", login_form(self.val), **ATTACKER)
+        self.assertContains(response, WAIT_ACCOUNT["en"], status_code=429)
+
+    def test_unknown_names_back_off_the_same_way(self):
+        form = {"username": "ghost", "password": "x", "code": "123456"}
+        for _ in range(4):
+            self.client.post("/en/staff/login/", form, **ATTACKER)
+        response = self.client.post("/en/staff/login/", form, **ATTACKER)
+        self.assertContains(response, WAIT_ACCOUNT["en"], status_code=429)
+
+    def test_cache_keys_hold_no_user_name_and_no_address(self):
         from django.core.cache import cache
 
-        self.fail(self.val, 3)
+        self.guess_until_failed(self.val, 4)
         keys = " ".join(str(k) for k in cache._cache)
-        self.assertIn("login-lock:", keys)
+        self.assertIn("login-backoff:", keys)
         self.assertNotIn("val", keys)
+        self.assertNotIn("192.0.2.10", keys)
+        for event in AuditEvent.objects.all():
+            self.assertNotIn("192.0.2", str(event.detail))

@@ -12,6 +12,10 @@ ACTION_LABELS = {
     "login.succeeded": _("Logged in"),
     "login.failed": _("Login refused"),
     "login.locked": _("Account locked after failed logins"),
+    "login.backoff": _("Login slowed down after failed attempts"),
+    "login.throttled": _("Login attempt refused during a slow-down"),
+    "passkey.added": _("Passkey added"),
+    "passkey.removed": _("Passkey removed"),
     "logout": _("Logged out"),
     "staff.created": _("Staff account created"),
     "staff.totp_reset": _("Second factor replaced"),
@@ -42,6 +46,7 @@ LOGIN_REFUSAL_LABELS = {
     "no_device": _("no second factor enrolled"),
     "not_staff": _("not a staff account"),
     "locked": _("account locked"),
+    "passkey": _("wrong passkey"),
 }
 
 

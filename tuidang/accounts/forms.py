@@ -1,16 +1,13 @@
 """The staff login (password and TOTP code in one step) and the audit log's filters."""
 
-import math
-
 import django_otp
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tuidang.accounts import throttling
+from tuidang.accounts import passkeys, throttling
 from tuidang.accounts.actions import ACTION_LABELS
 from tuidang.accounts.decorators import has_role
 from tuidang.accounts.models import AuditEvent
@@ -35,6 +32,13 @@ class CodeField(forms.RegexField):
 
 
 class LoginForm(forms.Form):
+    """User name, password, and a second factor: a TOTP code, or a passkey's assertion.
+
+    The passkey travels in the hidden ``passkey`` field, filled by ``accounts/passkeys.js``;
+    without JavaScript the code is the way in. Both go through the same throttles (see
+    ``tuidang.accounts.throttling``), which are checked before the password is hashed.
+    """
+
     username = forms.CharField(
         label=_("User name"),
         max_length=150,
@@ -48,6 +52,7 @@ class LoginForm(forms.Form):
     code = CodeField(
         label=_("Code from your authenticator app"),
         regex=r"^\d{6}$",
+        required=False,
         error_messages={"invalid": _("Enter the 6 digits your authenticator app shows.")},
         help_text=_("6 digits, for example 123456."),
         widget=forms.TextInput(
@@ -56,44 +61,67 @@ class LoginForm(forms.Form):
                 "inputmode": "numeric",
                 "pattern": "[0-9 ]*",
                 "maxlength": "7",
+                "required": True,
             }
         ),
     )
+    passkey = forms.CharField(required=False, max_length=16384, widget=forms.HiddenInput)
 
     def __init__(self, request, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
         self.user = None
         self.device = None
-        # Why a login with a well-formed name, password and code was refused (for the audit
+        # Why a login with a well-formed name, password and factor was refused (for the audit
         # log), and the account it named if that exists.
         self.refusal: str | None = None
         self.account = None
+        # Set when a throttle refused the attempt before anything was checked.
+        self.wait: throttling.Wait | None = None
+        # Set when this failure started (or lengthened) a back-off for this client.
+        self.backoff: throttling.Wait | None = None
 
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        if not cleaned["code"] and not cleaned["passkey"]:
+            raise forms.ValidationError(
+                self.fields["code"].error_messages["invalid"], code="no_factor"
+            )
         username, password = cleaned["username"], cleaned["password"]
-        self.account = get_user_model().objects.filter(username=username).first()
-        if throttling.is_locked(username):
-            self.refusal = "locked"
-            raise forms.ValidationError(lockout_message(username), code="locked")
-        user = authenticate(self.request, username=username, password=password)
-        if user is None:
-            self.refusal = "credentials"
-            raise forms.ValidationError(WRONG_CREDENTIALS, code="invalid_login")
-        devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
-        if not devices:
-            self.refusal = "no_device"
-            raise forms.ValidationError(NO_DEVICE, code="no_device")
-        device = next(
-            (d for d in devices if django_otp.verify_token(user, d.persistent_id, cleaned["code"])),
-            None,
+        client = self.request.client_key
+        # Everything before authenticate() is cheap: no hashing until every throttle agrees.
+        self.wait = throttling.spend_client_budget(client) or throttling.backoff(
+            username, client, throttling.trusted_device(self.request, username)
         )
-        if device is None:
-            self.refusal = "code"
-            raise forms.ValidationError(WRONG_CREDENTIALS, code="invalid_login")
+        if self.wait:
+            self.refusal = "throttled"
+            self.account = get_user_model().objects.filter(username=username).first()
+            raise forms.ValidationError(wait_message(self.wait), code="throttled")
+        user = authenticate(self.request, username=username, password=password)
+        self.account = user or get_user_model().objects.filter(username=username).first()
+        if user is None:
+            return self._fail("credentials")
+        if cleaned["passkey"]:
+            device = passkeys.verify_login(self.request, user, cleaned["passkey"])
+            if device is None:
+                return self._fail("passkey")
+        else:
+            totp = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
+            if not totp:
+                self.refusal = "no_device"
+                raise forms.ValidationError(NO_DEVICE, code="no_device")
+            device = next(
+                (
+                    d
+                    for d in totp
+                    if django_otp.verify_token(user, d.persistent_id, cleaned["code"])
+                ),
+                None,
+            )
+            if device is None:
+                return self._fail("code")
         # Checked last, once both factors passed, so this answer is no oracle for passwords.
         if not (user.is_staff and has_role(user)):
             self.refusal = "not_staff"
@@ -101,15 +129,28 @@ class LoginForm(forms.Form):
         self.user, self.device = user, device
         return cleaned
 
+    def _fail(self, reason: str):
+        self.refusal = reason
+        self.backoff = throttling.record_failure(
+            self.cleaned_data["username"], self.request.client_key
+        )
+        raise forms.ValidationError(WRONG_CREDENTIALS, code="invalid_login")
 
-def lockout_message(username: str) -> str:
-    until = throttling.locked_until(username) or timezone.now().timestamp()
-    minutes = max(1, math.ceil((until - timezone.now().timestamp()) / 60))
+
+def wait_message(wait: throttling.Wait) -> str:
+    if wait.layer == "client":
+        return ngettext(
+            "Too many login attempts from your connection. Try again in %(seconds)d second.",
+            "Too many login attempts from your connection. Try again in %(seconds)d seconds.",
+            wait.seconds,
+        ) % {"seconds": wait.seconds}
     return ngettext(
-        "Too many failed logins for this account. Try again in %(minutes)d minute.",
-        "Too many failed logins for this account. Try again in %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+        "Too many failed logins for this account. Nothing was checked: try again in "
+        "%(seconds)d second.",
+        "Too many failed logins for this account. Nothing was checked: try again in "
+        "%(seconds)d seconds.",
+        wait.seconds,
+    ) % {"seconds": wait.seconds}
 
 
 class DateInput(forms.DateInput):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import auth, messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp_webauthn.models import WebAuthnCredential
 
-from tuidang.accounts import throttling
+from tuidang.accounts import passkeys, throttling
 from tuidang.accounts.decorators import has_role, staff_required
-from tuidang.accounts.forms import AuditFilterForm, LoginForm
+from tuidang.accounts.forms import AuditFilterForm, LoginForm, wait_message
 from tuidang.accounts.models import ADMIN, MODERATOR, VOLUNTEER, AuditChainHead, AuditEvent
 
 AUDIT_EVENTS_PER_PAGE = 50
@@ -46,27 +47,68 @@ def _safe_next(request) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login(request):
+    status = 200
     if request.method == "POST":
         form = LoginForm(request, request.POST)
         if form.is_valid():
             with transaction.atomic():
                 auth.login(request, form.user)
                 django_otp.login(request, form.device)
-                throttling.clear(form.cleaned_data["username"])
-                AuditEvent.record(form.user, "login.succeeded", form.user)
-            return redirect(_safe_next(request))
-        if form.refusal:
+                throttling.clear(form.cleaned_data["username"], request.client_key)
+                AuditEvent.record(
+                    form.user, "login.succeeded", form.user, factor=_factor(form.device)
+                )
+            response = redirect(_safe_next(request))
+            throttling.remember_device(request, response, form.cleaned_data["username"])
+            return response
+        if form.wait:
+            status = 429
+            if form.wait.first:
+                AuditEvent.record(
+                    None,
+                    "login.throttled",
+                    form.account,
+                    layer=form.wait.layer,
+                    seconds=form.wait.seconds,
+                )
+        elif form.refusal:
             with transaction.atomic():
-                if form.refusal != "locked" and throttling.record_failure(
-                    form.cleaned_data["username"]
-                ):
-                    AuditEvent.record(None, "login.locked", form.account)
                 AuditEvent.record(None, "login.failed", form.account, reason=form.refusal)
+                if form.backoff:
+                    AuditEvent.record(
+                        None, "login.backoff", form.account, seconds=form.backoff.seconds
+                    )
     elif request.user.is_authenticated and request.user.is_verified():
         return redirect(_safe_next(request))
     else:
         form = LoginForm(request)
-    return render(request, "accounts/login.html", {"form": form, "next": _next_param(request)})
+    response = render(
+        request, "accounts/login.html", {"form": form, "next": _next_param(request)}, status=status
+    )
+    if form.wait:
+        response["Retry-After"] = str(form.wait.seconds)
+    return response
+
+
+def _factor(device) -> str:
+    return "passkey" if isinstance(device, WebAuthnCredential) else "totp"
+
+
+@require_POST
+@csrf_protect
+@never_cache
+def login_passkey_options(request):
+    """The challenge for a passkey login (JSON), asked by passkeys.js before the form is sent.
+
+    It costs a random challenge and a session write, no hashing; it still spends the client's
+    login budget, so it cannot be used to fill the session table at speed.
+    """
+    wait = throttling.spend_client_budget(request.client_key)
+    if wait:
+        return JsonResponse(
+            {"detail": wait_message(wait)}, status=429, headers={"Retry-After": str(wait.seconds)}
+        )
+    return JsonResponse(passkeys.login_options(request))
 
 
 @never_cache
@@ -171,3 +213,56 @@ def export_audit(request):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@staff_required()
+@never_cache
+def passkey_list(request):
+    """The user's own passkeys; adding one needs JavaScript (WebAuthn), removing one does not."""
+    credentials = WebAuthnCredential.objects.filter(user=request.user).order_by("created_at")
+    return render(request, "accounts/passkeys.html", {"credentials": credentials})
+
+
+@staff_required()
+@require_POST
+@never_cache
+def passkey_register_options(request):
+    """Options for ``navigator.credentials.create`` (JSON), for a verified staff session only."""
+    return JsonResponse(passkeys.registration_options(request))
+
+
+@staff_required()
+@require_POST
+@never_cache
+def passkey_register(request):
+    """Verify and keep the new passkey the browser made (JSON in, JSON out)."""
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        data = None
+    device = passkeys.register(request, data) if isinstance(data, dict) else None
+    if device is None:
+        return JsonResponse(
+            {"detail": _("The passkey could not be verified, so it was not added. Try again.")},
+            status=400,
+        )
+    with transaction.atomic():
+        count = WebAuthnCredential.objects.filter(user=request.user).count()
+        device.name = _("Passkey %(number)d") % {"number": count}
+        device.save(update_fields=["name"])
+        AuditEvent.record(request.user, "passkey.added", device)
+    messages.success(request, _("Passkey added. You can log in with it instead of a code."))
+    return JsonResponse({"redirect": resolve_url("accounts-passkeys")})
+
+
+@staff_required()
+@require_POST
+def passkey_remove(request, pk: int):
+    with transaction.atomic():
+        device = WebAuthnCredential.objects.filter(user=request.user, pk=pk).first()
+        if device is None:
+            raise Http404
+        AuditEvent.record(request.user, "passkey.removed", device)
+        device.delete()
+    messages.success(request, _("Passkey removed."))
+    return redirect("accounts-passkeys")
