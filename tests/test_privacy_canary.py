@@ -33,12 +33,16 @@ FORWARDED_ADDRESS = "198.51.100.77"  # TEST-NET-2: claimed by the headers, never
 
 @pytest.fixture
 def redis_db():
-    redis = pytest.importorskip("redis")
+    import redis
+
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} (CI starts one)")
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(
+            f"Redis is not reachable at {REDIS_URL}: install and start redis-server "
+            f"(`.ci/run` starts one) ({error})"
+        )
     client.flushdb()
     yield client
     client.flushdb()
