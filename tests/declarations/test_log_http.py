@@ -22,7 +22,7 @@ from tuidang.ledger import (
     verify_proof,
 )
 from tuidang.ledger.entry import Entry
-from tuidang.ledger.tiles import read_tile_data
+from tuidang.ledger.tiles import decode_bundle, read_tile_data
 
 
 class LogHttpTestCase(BaseTestCase):
@@ -74,8 +74,11 @@ class LogHttpTestCase(BaseTestCase):
 
     def test_partial_tiles_exist_only_for_the_current_tree(self):
         self.grow(20)
-        self.assertEqual(self.client.get("/log/tile/0/000.p/20").status_code, 200)
-        self.assertEqual(self.client.get("/log/tile/entries/000.p/20").status_code, 200)
+        entries = logstore.read_entries(0, 20)
+        self.assertEqual(len(entries), 20)
+        partial = self.fetch("tile/0/000.p/20")
+        self.assertEqual(partial, b"".join(leaf_hash(e) for e in entries))
+        self.assertEqual(decode_bundle(self.fetch("tile/entries/000.p/20")), entries)
         self.grow(280)
         # The tile of 20 hashes is full now: only the full one and the new partial are served.
         self.assertEqual(self.client.get("/log/tile/0/000.p/20").status_code, 404)
