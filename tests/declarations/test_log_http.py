@@ -139,7 +139,9 @@ class LogHttpTestCase(BaseTestCase):
         new = CheckpointText.parse(open_note(data["new"]["checkpoint"], [self.verifier]).text)
         proof = [b64decode(h) for h in data["proof"]]
         verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof)
-        self.assertEqual(self.client.get("/api/v1/consistency?old=258&new=258").status_code, 200)
+        same = self.client.get("/api/v1/consistency?old=258&new=258")
+        self.assertEqual(same.status_code, 200)
+        self.assertEqual(same.json()["proof"], [])  # equal sizes: the empty proof
         for query in ("old=6&new=258", "old=5&new=300", "old=x&new=258", "old=258&new=5", "new=5"):
             response = self.client.get(f"/api/v1/consistency?{query}&lang=en")
             self.assertEqual(response.status_code, 400, query)
