@@ -21,16 +21,42 @@ if "tuidang.settings" in sys.modules:  # pragma: no cover - a loading-order regr
 DATA_DIR = Path(tempfile.mkdtemp(prefix="tuidang-test-")).resolve()
 os.environ["TUIDANG_DATA_DIR"] = str(DATA_DIR)
 
+#: The checkout's own instance, which no test may create or change.
+CHECKOUT_VAR = Path(__file__).resolve().parents[1] / "var"
+
+
+def snapshot(directory: Path) -> dict[str, tuple[int, int]] | None:
+    """Every file under ``directory`` with its size and modification time (None if absent)."""
+    if not directory.exists():
+        return None
+    return {
+        str(path.relative_to(directory)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in directory.rglob("*")
+        if path.is_file()
+    }
+
+
+CHECKOUT_VAR_BEFORE = snapshot(CHECKOUT_VAR)
+
 
 def pytest_report_header(config):
     return f"tuidang data dir: {DATA_DIR}"
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if exitstatus == 0:
+    after = snapshot(CHECKOUT_VAR)
+    if after != CHECKOUT_VAR_BEFORE:
+        changed = sorted(set((after or {}).items()) ^ set((CHECKOUT_VAR_BEFORE or {}).items()))
+        session.config.get_terminal_writer().line(
+            f"FAILED: the test run created or changed the checkout's {CHECKOUT_VAR}: "
+            f"{[name for name, _ in changed][:10] or 'the directory itself'}",
+            red=True,
+        )
+        session.exitstatus = 1
+    if session.exitstatus == 0:
         shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if exitstatus != 0 and DATA_DIR.exists():
+    if DATA_DIR.exists():  # kept: the run failed
         terminalreporter.write_line(f"tuidang data dir kept for inspection: {DATA_DIR}")

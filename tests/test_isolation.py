@@ -69,3 +69,25 @@ def test_a_module_skipped_at_collection_is_a_failure(tmp_path):
     assert result.returncode != 0, result.stdout + result.stderr
     assert "no_such_module_anywhere" in result.stdout
     assert "a test skipped" in result.stdout
+
+
+def test_a_run_that_writes_into_the_checkouts_var_fails(tmp_path):
+    var = CHECKOUT / "var"
+    existed = var.exists()
+    probe = var / f"probe-{tmp_path.name}"
+    try:
+        result = run_pytest(
+            tmp_path,
+            "from pathlib import Path\n"
+            "def test_writes():\n"
+            f"    Path({str(var)!r}).mkdir(exist_ok=True)\n"
+            f"    Path({str(probe)!r}).write_text('x')\n",
+        )
+    finally:
+        probe.unlink(missing_ok=True)
+        if not existed:
+            shutil.rmtree(var, ignore_errors=True)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+    assert "created or changed the checkout's" in result.stdout
+    assert probe.name in result.stdout
