@@ -28,20 +28,27 @@ def test_the_run_uses_a_temporary_data_dir_not_the_checkouts_var():
 
 
 def run_pytest(tmp_path: Path, test_source: str) -> subprocess.CompletedProcess:
-    """Run pytest on one test file under this project's configuration, in a subprocess."""
-    test_file = CHECKOUT / "tests" / f"test_zz_probe_{tmp_path.name}.py"
+    """Run pytest on one test file under this project's configuration, in a subprocess.
+
+    In a copy of the checkout's test configuration (pyproject.toml, tests/ without the
+    vectors), so the probe never touches the real checkout, where another run may be going on.
+    """
+    copy = tmp_path / "checkout"
+    copy.mkdir()
+    shutil.copy(CHECKOUT / "pyproject.toml", copy)
+    shutil.copytree(
+        CHECKOUT / "tests", copy / "tests", ignore=shutil.ignore_patterns("vectors", "__pycache__")
+    )
+    test_file = copy / "tests" / "test_zz_probe.py"
     test_file.write_text(test_source)
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", str(test_file)],
-            cwd=CHECKOUT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "TUIDANG_DATABASE_URL": ""},
-        )
-    finally:
-        test_file.unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(test_file)],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TUIDANG_DATABASE_URL": ""},
+    )
     # The probe run failed on purpose, so it kept its data dir: delete it.
     kept = re.search(r"data dir kept for inspection: (\S+)", result.stdout)
     assert kept, result.stdout
@@ -72,22 +79,14 @@ def test_a_module_skipped_at_collection_is_a_failure(tmp_path):
 
 
 def test_a_run_that_writes_into_the_checkouts_var_fails(tmp_path):
-    var = CHECKOUT / "var"
-    existed = var.exists()
-    probe = var / f"probe-{tmp_path.name}"
-    try:
-        result = run_pytest(
-            tmp_path,
-            "from pathlib import Path\n"
-            "def test_writes():\n"
-            f"    Path({str(var)!r}).mkdir(exist_ok=True)\n"
-            f"    Path({str(probe)!r}).write_text('x')\n",
-        )
-    finally:
-        probe.unlink(missing_ok=True)
-        if not existed:
-            shutil.rmtree(var, ignore_errors=True)
+    var = tmp_path / "checkout" / "var"  # the var/ of the checkout copy the probe runs in
+    result = run_pytest(
+        tmp_path,
+        "from pathlib import Path\n"
+        "def test_writes():\n"
+        f"    Path({str(var)!r}).mkdir()\n"
+        f"    Path({str(var / 'probe')!r}).write_text('x')\n",
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 passed" in result.stdout
-    assert "created or changed the checkout's" in result.stdout
-    assert probe.name in result.stdout
+    assert f"created or changed the checkout's {var}: ['probe']" in result.stdout

@@ -98,6 +98,28 @@ call_command("sequencer", *sys.argv[1:])
 """
 
 
+def first_line(stream, prefix: str, seconds: float) -> str:
+    """The first whole line starting with ``prefix`` the process prints within ``seconds``.
+
+    Reads the pipe unbuffered, so a line already printed is never left in a buffer that
+    ``select`` cannot see. Returns "" if none came in time.
+    """
+    deadline = time.monotonic() + seconds
+    data = b""
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([stream], [], [], left)
+        if not ready:
+            break
+        chunk = os.read(stream.fileno(), 4096)
+        if not chunk:
+            break
+        data += chunk
+        for line in data.decode().splitlines(keepends=True):
+            if line.endswith("\n") and line.startswith(prefix):
+                return line
+    return ""
+
+
 def committed_size(url: str | None, data_dir: str) -> int:
     """The log size committed in the processes' database, read without Django."""
     query = "SELECT size FROM declarations_logstate WHERE id = 1"
@@ -204,15 +226,11 @@ def test_sigkill_at_random_moments_loses_nothing_and_never_forks():
                     cwd=ROOT,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
-                    text=True,
                 )
                 # Starting Python and Django takes seconds on a busy machine: wait until it is
                 # inside a batch or has signed something (or the load is over).
                 patience = 20 if loader.poll() is None else 5
-                line = ""
-                ready, _, _ = select.select([sequencer.stdout], [], [], patience)
-                if ready:
-                    line = sequencer.stdout.readline()
+                line = first_line(sequencer.stdout, "mid-batch " if hold else "", patience)
                 if not hold:
                     time.sleep(rng.uniform(0, 0.6))
                 sequencer.send_signal(signal.SIGKILL)
