@@ -5,6 +5,12 @@ from django.conf import settings
 
 from tests.base import make_contacts_key
 
+SKIP_IS_FAILURE = (
+    "a test skipped: in this project a test that needs something missing fails instead "
+    "(install what it needs; `.ci/run` shows how). Mark it @pytest.mark.allow_skip(reason) "
+    "only if skipping can never hide a broken feature."
+)
+
 
 def pytest_configure(config):
     # Tests hash passwords thousands of times; the real hasher is for real passwords.
@@ -12,6 +18,29 @@ def pytest_configure(config):
     # `tuidang serve` collects the static files here; tests do not, and WhiteNoise would warn
     # in every test that the directory is missing.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+def _skip_to_failure(report, allowed: bool) -> None:
+    if report.skipped and not allowed and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"{SKIP_IS_FAILURE}\nSkip reason: {reason}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Every skip is a failure, so a security test can never silently stop running."""
+    report = yield
+    _skip_to_failure(report, item.get_closest_marker("allow_skip") is not None)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a whole module skipped while it is collected (pytest.importorskip)."""
+    report = yield
+    _skip_to_failure(report, False)
+    return report
 
 
 @pytest.fixture(autouse=True)

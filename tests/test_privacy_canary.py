@@ -37,12 +37,16 @@ FORWARDED_ADDRESS = "198.51.100.77"  # TEST-NET-2: claimed by the headers, never
 
 @pytest.fixture
 def redis_db():
-    redis = pytest.importorskip("redis")
+    import redis
+
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} (CI starts one)")
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(
+            f"Redis is not reachable at {REDIS_URL}: install and start redis-server "
+            f"(`.ci/run` starts one) ({error})"
+        )
     client.flushdb()
     yield client
     client.flushdb()
@@ -152,11 +156,12 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
         ).startswith(b"HTTP/1.1 415")
 
         client.request("GET", "/zh-hans/staff/login/")
-        status, _, _ = client.form(
+        status, _, page = client.form(
             "/zh-hans/staff/login/",
-            {"username": "nobody", "password": "wrong", "otp_token": "000000"},
+            {"username": "nobody", "password": "wrong", "code": "000000"},
         )
-        assert status == 200  # the form again, with an error
+        assert status == 200  # the form again, with the refusal (and an audit event, below)
+        assert "用户名、密码或验证码不正确" in page, page
 
         client.request("GET", "/zh-hans/receipt/")
         status, _, _ = client.form("/zh-hans/receipt/", {"code": code})
@@ -188,6 +193,11 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
     with sqlite3.connect(database) as db:
         dump = "\n".join(db.iterdump())
     assert positive in dump, "the positive control is missing: the search would prove nothing"
+    with sqlite3.connect(database) as db:
+        failed_logins = db.execute(
+            "SELECT count(*) FROM accounts_auditevent WHERE action = 'login.failed'"
+        ).fetchone()[0]
+    assert failed_logins == 1, "the failed login did not reach the login check"
     found = {marker for marker in forbidden if marker in dump}
     assert not found, f"the database dump holds {found}"
 

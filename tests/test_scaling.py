@@ -13,48 +13,49 @@ import subprocess
 import sys
 import time
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 
 from tests.test_serve import Server
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-        reason="runs in the PostgreSQL pass of the suite (set TUIDANG_DATABASE_URL to postgres://…)",
-    ),
-]
+pytestmark = pytest.mark.slow
 
 DECLARATIONS = 120
 
+#: The PostgreSQL server this test makes its scratch database on, whatever database the rest of
+#: the suite runs on: two machines sharing one database is inherently a PostgreSQL setup, so the
+#: test runs in the SQLite pass too (and fails when there is no PostgreSQL).
+POSTGRES_URL = (
+    os.environ.get("TUIDANG_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+)
 
-def scratch_database() -> str:
-    """A fresh database on the suite's PostgreSQL server, for the two servers to share."""
+
+def admin(sql: str) -> None:
+    """One statement on the PostgreSQL server's maintenance database (CREATE/DROP DATABASE)."""
     import psycopg
 
-    db = settings.DATABASES["default"]
+    try:
+        conn = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} (set TUIDANG_TEST_POSTGRES_URL, or "
+            f"install and start PostgreSQL: apt-get install postgresql; `.ci/run` starts it): "
+            f"{error}"
+        )
+    with conn:
+        conn.execute(sql)
+
+
+def scratch_database() -> str:
+    """A fresh database on the test PostgreSQL server, for the two servers to share."""
     name = f"tuidang_scaling_{uuid.uuid4().hex[:8]}"
-    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"]}
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://{params['user']}@{params['host']}:{params['port']}/{name}"
+    admin(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
 
 
 def drop_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    db = settings.DATABASES["default"]
-    with psycopg.connect(
-        dbname="postgres",
-        autocommit=True,
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
 
 
 def post(server: Server, body: dict) -> int:

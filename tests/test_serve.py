@@ -229,3 +229,34 @@ def test_background_commands_start_only_where_the_command_exists(monkeypatch):
     assert ["sequencer"] in serve.BACKGROUND_COMMANDS
     monkeypatch.setattr(serve, "BACKGROUND_COMMANDS", [["no_such_command"], ["check", "--deploy"]])
     assert serve.runnable_background_commands() == [["check", "--deploy"]]
+
+
+def test_a_port_in_use_is_named_and_nothing_is_served(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with pytest.raises(serve.CommandError, match=f"port {port} on 127.0.0.1 is already in use"):
+            serve.ensure_port_free("127.0.0.1", port)
+        env = {
+            **os.environ,
+            "TUIDANG_DATA_DIR": str(tmp_path),
+            "TUIDANG_DATABASE_URL": "",
+            "TUIDANG_REDIS_URL": "",
+        }
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        result = subprocess.run(
+            [sys.executable, "-m", "tuidang.cli", "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=STARTUP_TIMEOUT,
+        )
+    assert result.returncode != 0
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "--port" in result.stderr
+    assert "serving on" not in result.stdout + result.stderr
+    # Refused before anything else: no migration ran for a server that never started.
+    assert not (tmp_path / "tuidang.sqlite3").exists()
+    # And a free port is accepted.
+    serve.ensure_port_free("127.0.0.1", free_port())

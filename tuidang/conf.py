@@ -1,7 +1,7 @@
 """Where tuidang keeps its state, and the secrets it makes for itself on first run.
 
 Everything an instance owns lives under one data directory (``TUIDANG_DATA_DIR``, default
-``./var``): the SQLite database, the generated secrets, the centre's public key for sealing
+``default_data_dir()``): the SQLite database, the generated secrets, the centre's public key for sealing
 contact details, the log's signing key and the server's log files. Nothing in it is ever
 committed; backing up an instance means backing up this directory (or the PostgreSQL database
 plus this directory's ``secrets/``).
@@ -38,9 +38,26 @@ def env_int(name: str, default: int) -> int:
 PRIVATE_UMASK = 0o077
 
 
+def default_data_dir() -> Path:
+    """The data directory when ``TUIDANG_DATA_DIR`` is unset: the same from any directory.
+
+    Run from a checkout (the package sits beside the ``pyproject.toml`` it was installed from,
+    as ``scripts/setup`` does), it is the checkout's ``var/``; installed as a package, the
+    user's data directory, ``$XDG_DATA_HOME/tuidang`` (``~/.local/share/tuidang``). Never the
+    current directory: ``tuidang log vkey`` run elsewhere must print the instance's key, not
+    make a new instance.
+    """
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "tuidang" / "conf.py").is_file():
+        return checkout / "var"
+    xdg = env("XDG_DATA_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "tuidang"
+
+
 def data_dir() -> Path:
     os.umask(PRIVATE_UMASK)
-    path = Path(env("TUIDANG_DATA_DIR", "var")).resolve()
+    path = Path(env("TUIDANG_DATA_DIR") or default_data_dir()).resolve()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.stat().st_mode & 0o077:
         # Made by an older version or by hand, under a looser umask: close it and what it holds.

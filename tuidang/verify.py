@@ -317,7 +317,7 @@ class Progress:
 
 
 def parse_vkeys(vkeys: list[str]) -> list[Verifier]:
-    verifiers = []
+    verifiers: list[Verifier] = []
     for vkey in vkeys:
         try:
             verifiers.append(new_verifier(vkey.strip()))
@@ -628,7 +628,7 @@ def verify_receipt(args: argparse.Namespace, out: Callable[[str], None]) -> list
         raw = Path(args.entry).read_bytes()
     elif receipt.extra is not None:
         raw = receipt.extra
-    elif client is not None:
+    elif client is not None and site is not None:
         try:
             current = open_checkpoint(site.fetch_log("checkpoint"), verifiers)
             raw = next(client.entries(current, receipt.index, check_tiles=False))[1]
@@ -671,7 +671,7 @@ def verify_receipt(args: argparse.Namespace, out: Callable[[str], None]) -> list
         ]
         if not problems:
             out("statement: alias and statement open the entry's commitment")
-    if client is not None:
+    if client is not None and site is not None:
         if current is None:
             try:
                 current = open_checkpoint(site.fetch_log("checkpoint"), verifiers)

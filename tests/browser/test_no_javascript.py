@@ -16,10 +16,7 @@ from tuidang.declarations.models import Person, Status, Submission, TallyCounter
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
-]
+pytestmark = pytest.mark.slow
 
 
 class NoJavaScriptTestCase(StaticLiveServerTestCase):
@@ -28,6 +25,11 @@ class NoJavaScriptTestCase(StaticLiveServerTestCase):
         # Playwright's synchronous API runs an event loop in this thread; the ORM calls made
         # here between browser steps are ordinary blocking calls, which is what we want.
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        if not os.path.exists(CHROMIUM):
+            raise RuntimeError(
+                f"Chromium is not installed at {CHROMIUM}: apt-get install chromium "
+                "(`.ci/run` installs it)"
+            )
         super().setUpClass()
         from playwright.sync_api import sync_playwright
 

@@ -79,6 +79,63 @@ print(json.dumps({
 """
 
 
+# The sequencer, instrumented for this test only: once a batch's tiles are written and its
+# leaves not yet assigned (a batch half-written, its transaction open), it says so with the
+# log size the batch started from, and with CRASH_HOLD set it waits there to be killed.
+SEQUENCER = """
+import os, sys, time, django
+django.setup()
+from django.core.management import call_command
+from tuidang.declarations import sequencer
+assign = sequencer._assign_leaves
+def marked(updates):
+    print("mid-batch", updates[0][0], flush=True)
+    if os.environ.get("CRASH_HOLD"):
+        time.sleep(30)
+    assign(updates)
+sequencer._assign_leaves = marked
+call_command("sequencer", *sys.argv[1:])
+"""
+
+
+def first_line(stream, prefix: str, seconds: float) -> str:
+    """The first whole line starting with ``prefix`` the process prints within ``seconds``.
+
+    Reads the pipe unbuffered, so a line already printed is never left in a buffer that
+    ``select`` cannot see. Returns "" if none came in time.
+    """
+    deadline = time.monotonic() + seconds
+    data = b""
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([stream], [], [], left)
+        if not ready:
+            break
+        chunk = os.read(stream.fileno(), 4096)
+        if not chunk:
+            break
+        data += chunk
+        for line in data.decode().splitlines(keepends=True):
+            if line.endswith("\n") and line.startswith(prefix):
+                return line
+    return ""
+
+
+def committed_size(url: str | None, data_dir: str) -> int:
+    """The log size committed in the processes' database, read without Django."""
+    query = "SELECT size FROM declarations_logstate WHERE id = 1"
+    if url is None:
+        import sqlite3
+
+        with sqlite3.connect(Path(data_dir) / "tuidang.sqlite3") as db:
+            row = db.execute(query).fetchone()
+    else:
+        import psycopg
+
+        with psycopg.connect(url) as db:
+            row = db.execute(query).fetchone()
+    return row[0] if row else 0
+
+
 def _admin(sql: str) -> None:
     """Run one statement on the PostgreSQL server outside any transaction (CREATE DATABASE)."""
     import psycopg
@@ -147,14 +204,17 @@ def test_sigkill_at_random_moments_loses_nothing_and_never_forks():
             text=True,
         )
         kills = 0
+        mid_batch_kills = 0  # kills that provably interrupted an open batch transaction
         try:
             while loader.poll() is None or kills < 4:
+                # Every other run holds its first half-written batch open until killed; the
+                # others are killed at a random moment of their work.
+                hold = kills % 2 == 0
                 sequencer = subprocess.Popen(
                     [
                         sys.executable,
-                        "-m",
-                        "tuidang.cli",
-                        "sequencer",
+                        "-c",
+                        SEQUENCER,
                         "-v",
                         "2",
                         "--interval",
@@ -162,29 +222,34 @@ def test_sigkill_at_random_moments_loses_nothing_and_never_forks():
                         "--batch",
                         str(rng.choice([3, 7, 50, 256])),
                     ],
-                    env=env,
+                    env={**env, "CRASH_HOLD": "1"} if hold else env,
                     cwd=ROOT,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
                 )
-                # Starting Python and Django takes seconds on a busy machine: wait until it has
-                # signed something (or the load is over), then kill it at a random moment of its
-                # work in small batches: mid-batch, mid-signature or between batches.
+                # Starting Python and Django takes seconds on a busy machine: wait until it is
+                # inside a batch or has signed something (or the load is over).
                 patience = 20 if loader.poll() is None else 5
-                ready, _, _ = select.select([sequencer.stdout], [], [], patience)
-                if ready:
-                    sequencer.stdout.readline()
-                time.sleep(rng.uniform(0, 0.6))
+                line = first_line(sequencer.stdout, "mid-batch " if hold else "", patience)
+                if not hold:
+                    time.sleep(rng.uniform(0, 0.6))
                 sequencer.send_signal(signal.SIGKILL)
                 sequencer.wait()
                 sequencer.stdout.close()
                 kills += 1
+                if hold and line.startswith("mid-batch "):
+                    # Killed with the batch's tiles written and its transaction open: it must
+                    # have rolled back whole, leaving the log where the batch started.
+                    started_at = int(line.split()[1])
+                    assert committed_size(url, data_dir) == started_at
+                    mid_batch_kills += 1
                 assert kills < 60, "the loader never finished"
         finally:
             out, err = loader.communicate(timeout=120)
         assert loader.returncode == 0, err
         acknowledged = len(out.split())
         assert acknowledged == SUBMISSIONS
+        assert mid_batch_kills >= 1, "no kill landed inside a batch: the test proved nothing"
 
         run("-m", "tuidang.cli", "sequencer", "--once")
         result = json.loads(run("-c", CHECKER).stdout)

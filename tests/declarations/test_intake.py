@@ -233,7 +233,11 @@ class IntakeTestCase(BaseTestCase):
 
     def test_moderators_may_enter_declarations_too(self):
         login_verified(self.client, self.mo)
-        self.assertEqual(self.client.get(URL.format(lang="en")).status_code, 200)
+        response = self.client.get(URL.format(lang="en"))
+        self.assertEqual(response.status_code, 200)
+        # The intake form itself, not a refusal page that happens to answer 200.
+        self.assertContains(response, 'name="person-0-name"')
+        self.assertContains(response, 'name="person-TOTAL_FORMS"')
 
 
 class IntakeAccessTestCase(BaseTestCase):

@@ -22,7 +22,7 @@ from tuidang.ledger import (
     verify_proof,
 )
 from tuidang.ledger.entry import Entry
-from tuidang.ledger.tiles import read_tile_data
+from tuidang.ledger.tiles import decode_bundle, read_tile_data
 
 
 class LogHttpTestCase(BaseTestCase):
@@ -74,8 +74,11 @@ class LogHttpTestCase(BaseTestCase):
 
     def test_partial_tiles_exist_only_for_the_current_tree(self):
         self.grow(20)
-        self.assertEqual(self.client.get("/log/tile/0/000.p/20").status_code, 200)
-        self.assertEqual(self.client.get("/log/tile/entries/000.p/20").status_code, 200)
+        entries = logstore.read_entries(0, 20)
+        self.assertEqual(len(entries), 20)
+        partial = self.fetch("tile/0/000.p/20")
+        self.assertEqual(partial, b"".join(leaf_hash(e) for e in entries))
+        self.assertEqual(decode_bundle(self.fetch("tile/entries/000.p/20")), entries)
         self.grow(280)
         # The tile of 20 hashes is full now: only the full one and the new partial are served.
         self.assertEqual(self.client.get("/log/tile/0/000.p/20").status_code, 404)
@@ -136,7 +139,9 @@ class LogHttpTestCase(BaseTestCase):
         new = CheckpointText.parse(open_note(data["new"]["checkpoint"], [self.verifier]).text)
         proof = [b64decode(h) for h in data["proof"]]
         verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof)
-        self.assertEqual(self.client.get("/api/v1/consistency?old=258&new=258").status_code, 200)
+        same = self.client.get("/api/v1/consistency?old=258&new=258")
+        self.assertEqual(same.status_code, 200)
+        self.assertEqual(same.json()["proof"], [])  # equal sizes: the empty proof
         for query in ("old=6&new=258", "old=5&new=300", "old=x&new=258", "old=258&new=5", "new=5"):
             response = self.client.get(f"/api/v1/consistency?{query}&lang=en")
             self.assertEqual(response.status_code, 400, query)

@@ -7,29 +7,45 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tuidang.ledger import Checkpoint, Ed25519Signer, leaf_hash, sign
 from tuidang.ledger.hashes import root_of_hashes
 from tuidang.ledger.tiles import TILE_WIDTH, entries_path, tile_path, tiles_for_size
 
-#: The shared vectors live beside the project, never inside it.
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "tlog"
+#: Vendored into the project (tests/vectors/README.md names each source and commit), so a
+#: fresh clone tests everything.
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "tlog"
 TESSERA_LOG = VECTORS / "tessera-testdata" / "testdata" / "log"
 TESSERA_VKEY = "example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx"
 TESSERA_SKEY = (
     "PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg"
 )
 
-needs_vectors = pytest.mark.skipif(
-    not VECTORS.is_dir(),
-    reason=f"test vectors directory is missing: {VECTORS} (expected ../shared/vectors/tlog)",
-)
+
+class MissingVectors(RuntimeError):
+    """The vendored vectors are not where they belong: a test never runs without them."""
+
+
+def vector_path(relative: str) -> Path:
+    """A file or directory under VECTORS; raises (fails the test) when it is missing."""
+    path = VECTORS / relative
+    if not path.exists():
+        raise MissingVectors(
+            f"test vector {path} is missing: tests/vectors/tlog/ is part of the repository "
+            "(restore it with `git checkout -- tests/vectors`)"
+        )
+    return path
 
 
 def vector_files(pattern: str) -> list[Path]:
-    """Vector files matching a glob under VECTORS (empty when the directory is missing)."""
-    return sorted(VECTORS.glob(pattern)) if VECTORS.is_dir() else []
+    """Vector files matching a glob under VECTORS; raises when none match.
+
+    Used at collection time for parametrized tests, so a missing directory is a collection
+    error (the run fails) rather than zero cases silently run.
+    """
+    found = sorted(VECTORS.glob(pattern))
+    if not found:
+        raise MissingVectors(f"no test vector matches {VECTORS / pattern}")
+    return found
 
 
 def load_json(path: Path) -> Any:

@@ -33,17 +33,14 @@ from tuidang.ledger.note import (
     parse,
 )
 
-from .ledgertest import VECTORS, load_json, needs_vectors
+from .ledgertest import load_json, vector_path
 
 
 def note_vectors() -> dict[str, Any]:
-    if not VECTORS.is_dir():
-        pytest.skip(f"test vectors directory is missing: {VECTORS}")
-    data: dict[str, Any] = load_json(VECTORS / "signed-note-vectors.json")
+    data: dict[str, Any] = load_json(vector_path("signed-note-vectors.json"))
     return data
 
 
-@needs_vectors
 def test_verify_vectors() -> None:
     for case in note_vectors()["verify"]:
         verifier = new_verifier(case["vkey"])
@@ -57,7 +54,6 @@ def test_verify_vectors() -> None:
                 open_note(case["note"], [verifier])
 
 
-@needs_vectors
 def test_sign_vectors_are_byte_exact() -> None:
     for case in note_vectors()["sign"]:
         signer = new_signer(case["skey"])
@@ -67,7 +63,6 @@ def test_sign_vectors_are_byte_exact() -> None:
         assert sign(case["text"].encode(), signer) == case["note"].encode()
 
 
-@needs_vectors
 def test_spec_examples_parse() -> None:
     examples = note_vectors()["format_examples_unverifiable"]
     text, sigs = parse(examples["tlog-cosignature.md"])

@@ -31,7 +31,7 @@ from tuidang.ledger.note import CosignatureSigner, Ed25519Signer
 from tuidang.ledger.proof import TlogProof
 from tuidang.ledger.witness import WitnessError, format_cosignatures
 
-from .ledgertest import VECTORS, load_json, needs_vectors
+from .ledgertest import load_json, vector_path
 
 ORIGIN = "example.com/fancylog"
 LOG = Ed25519Signer(ORIGIN, bytes([3]) * 32)
@@ -116,9 +116,8 @@ def test_strict_receipt_parsing(data: bytes, message: str) -> None:
 # ---------------------------------------------------------------------------
 
 
-@needs_vectors
 def test_spec_request_example_parses() -> None:
-    examples = load_json(VECTORS / "signed-note-vectors.json")["format_examples_unverifiable"]
+    examples = load_json(vector_path("signed-note-vectors.json"))["format_examples_unverifiable"]
     body = examples["tlog-witness.md add-checkpoint request body"].encode()
     request = parse_add_checkpoint(body)
     assert request.old_size == 20852014

@@ -17,9 +17,7 @@ from tuidang.ledger import (
 )
 from tuidang.ledger.tiles import decode_bundle, decode_tile
 
-from .ledgertest import TESSERA_LOG, TESSERA_SKEY, TESSERA_VKEY, needs_vectors
-
-pytestmark = needs_vectors
+from .ledgertest import TESSERA_LOG, TESSERA_SKEY, TESSERA_VKEY
 
 ORIGIN = "example.com/log/testdata"
 ENTRIES = [

@@ -36,17 +36,14 @@ from tuidang.ledger.tiles import (
     tiles_for_size,
 )
 
-from .ledgertest import VECTORS, load_json, needs_vectors
+from .ledgertest import load_json, vector_path
 
 
 def path_vectors() -> dict[str, Any]:
-    if not VECTORS.is_dir():
-        pytest.skip(f"test vectors directory is missing: {VECTORS}")
-    data: dict[str, Any] = load_json(VECTORS / "tile-path-vectors.json")
+    data: dict[str, Any] = load_json(vector_path("tile-path-vectors.json"))
     return data
 
 
-@needs_vectors
 def test_c2sp_tile_path_vectors() -> None:
     for case in path_vectors()["c2sp_tile_paths"]:
         path = tile_path(case["level"], case["index"], case["width"])
@@ -54,7 +51,6 @@ def test_c2sp_tile_path_vectors() -> None:
         assert parse_tile_path(path) == Tile(case["level"], case["index"], case["width"])
 
 
-@needs_vectors
 def test_c2sp_entry_bundle_vectors() -> None:
     for case in path_vectors()["c2sp_entries_for_index"]:
         path = entries_path_for_entry(case["seq"], case["log_size"])
@@ -62,7 +58,6 @@ def test_c2sp_entry_bundle_vectors() -> None:
         assert parse_tile_path(path).level == -1
 
 
-@needs_vectors
 def test_go_sumdb_path_vectors_without_the_height_element() -> None:
     # Go's sumdb paths carry a tile height, tile/<H>/<L>/<N>; C2SP fixes H = 8
     # and drops it.  The <N>[.p/<W>] encoding is the same, which is what these
@@ -96,7 +91,6 @@ def _describe(size: int) -> list[str]:
     return lines
 
 
-@needs_vectors
 def test_tree_size_to_tiles_vectors() -> None:
     for size, expected in path_vectors()["tree_size_to_tiles"].items():
         if size.startswith("_"):

@@ -44,7 +44,7 @@ def read_json(request: HttpRequest) -> Any:
         raise BadBody(
             415, _("Send the body as JSON, with the header Content-Type: application/json.")
         )
-    charset = request.content_params.get("charset", "utf-8").lower()
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
     if charset not in {"utf-8", "utf8"}:
         raise BadBody(415, _("Send the body encoded as UTF-8."))
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE

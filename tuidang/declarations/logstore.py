@@ -64,7 +64,7 @@ class LogTile(models.Model):
         return Tile(self.level, self.index, self.width).path
 
 
-class CheckpointQuerySet(models.QuerySet):
+class CheckpointQuerySet(models.QuerySet["Checkpoint"]):
     def latest_signed(self) -> Checkpoint | None:
         return self.order_by("-size").first()
 
@@ -108,7 +108,8 @@ def read_tile(tile: Tile, size: int) -> bytes | None:
     if tile.width != canonical_width(tile.level, tile.index, size):
         return None
     row = LogTile.objects.filter(level=tile.level, index=tile.index).values_list("width", "data")
-    return _cut(tile, row.first())
+    found = row.first()
+    return _cut(tile, (found[0], bytes(found[1])) if found else None)
 
 
 def read_tiles(tiles, size: int) -> dict[Tile, bytes | None]:

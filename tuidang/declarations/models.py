@@ -157,7 +157,7 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(folded.encode()).hexdigest()
 
 
-class SubmissionQuerySet(models.QuerySet):
+class SubmissionQuerySet(models.QuerySet["Submission"]):
     def pending(self):
         return self.filter(status=Status.PENDING)
 
@@ -360,7 +360,7 @@ class Submission(models.Model):
         return hashlib.sha256(cleaned.encode()).hexdigest()
 
 
-class PersonQuerySet(models.QuerySet):
+class PersonQuerySet(models.QuerySet["Person"]):
     def published(self):
         """People whose statements are on the public lists: accepted, in the log, not removed."""
         return self.filter(
@@ -499,20 +499,22 @@ class CallOutcome(models.TextChoices):
     THREAT = "threat", _("Threat")
 
 
-class CallQuerySet(models.QuerySet):
+class CallQuerySet(models.QuerySet["Call"]):
     def by_week(self, weeks: int = 12, today=None) -> list[tuple]:
         """``(monday, Counter of outcomes)`` for each of the last ``weeks`` weeks, oldest first.
 
         Weeks start on Monday in the site's time zone; weeks without calls are present and empty,
         so a chart of them has no gaps.
         """
-        from datetime import datetime, time, timedelta
+        from datetime import date, datetime, time, timedelta
 
         from django.db.models.functions import TruncWeek
 
         today = today or timezone.localdate()
         first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-        counts = {first + timedelta(weeks=i): Counter() for i in range(weeks)}
+        counts: dict[date, Counter[str]] = {
+            first + timedelta(weeks=i): Counter() for i in range(weeks)
+        }
         rows = (
             self.filter(taken_at__gte=timezone.make_aware(datetime.combine(first, time.min)))
             .annotate(week=TruncWeek("taken_at"))

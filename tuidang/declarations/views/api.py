@@ -120,7 +120,7 @@ def _organisation_slugs(person) -> list[str]:
 @open_data
 def statements(request):
     day, problem = _requested_day(request)
-    if problem:
+    if day is None:
         return problem
     raw_page = request.GET.get("page", "1").strip() or "1"
     if not raw_page.isdigit():
@@ -139,7 +139,7 @@ def statements(request):
     def link(number: int | None) -> str | None:
         if number is None:
             return None
-        query = urlencode({"date": day.isoformat(), "page": number})
+        query = urlencode({"date": day.isoformat(), "page": str(number)})
         return request.build_absolute_uri(f"{reverse('api-statements')}?{query}")
 
     response = JsonResponse(
@@ -186,7 +186,7 @@ def _cell(value: str) -> str:
 @open_data
 def statements_csv(request):
     day, problem = _requested_day(request)
-    if problem:
+    if day is None:
         return problem
     writer = csv.writer(_Echo())
 

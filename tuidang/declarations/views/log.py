@@ -178,9 +178,10 @@ def consistency(request):
     """The consistency proof between two published checkpoints, with both of them."""
     old = _whole_number(request.GET.get("old", ""))
     new = _whole_number(request.GET.get("new", ""))
-    for field, value in (("old", old), ("new", new)):
-        if value is None:
-            return error(field, _("The size must be a whole number from 0."))
+    if old is None:
+        return error("old", _("The size must be a whole number from 0."))
+    if new is None:
+        return error("new", _("The size must be a whole number from 0."))
     found = {c.size: c for c in Checkpoint.objects.filter(size__in=[old, new])}
     for field, value in (("old", old), ("new", new)):
         if value not in found:

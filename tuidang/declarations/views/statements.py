@@ -60,9 +60,10 @@ def today(request):
     if not raw:
         day = timezone.localdate()
     else:
-        day, error = parse_day(raw)
-        if day is None:
+        parsed, error = parse_day(raw)
+        if parsed is None:
             return _render_error(request, error, status=400)
+        day = parsed
     url = reverse("declarations-statements-day", args=[day.isoformat()])
     query = request.GET.get("q", "").strip()
     return redirect(f"{url}?{urlencode({'q': query})}" if query else url)

@@ -343,10 +343,12 @@ class Command(BaseCommand):
             return ""
         if roll < UNKNOWN_REGION_SHARE + ABROAD_SHARE:
             return self.country()
-        return self.random.choices(list(PROVINCE_WEIGHTS), weights=PROVINCE_WEIGHTS.values())[0]
+        provinces, weights = zip(*PROVINCE_WEIGHTS.items(), strict=True)
+        return self.random.choices(provinces, weights=weights)[0]
 
     def country(self) -> str:
-        return self.random.choices(list(COUNTRY_WEIGHTS), weights=COUNTRY_WEIGHTS.values())[0]
+        countries, weights = zip(*COUNTRY_WEIGHTS.items(), strict=True)
+        return self.random.choices(countries, weights=weights)[0]
 
     def alias(self, latin: bool = False) -> str:
         r = self.random
@@ -380,7 +382,8 @@ class Command(BaseCommand):
         return self.random.choice(ENGLISH).format(name=name, orgs=words, year=year)
 
     def channel_fields(self, volunteer: User) -> dict:
-        channel = self.random.choices(list(CHANNEL_WEIGHTS), weights=CHANNEL_WEIGHTS.values())[0]
+        channels, weights = zip(*CHANNEL_WEIGHTS.items(), strict=True)
+        channel = self.random.choices(channels, weights=weights)[0]
         by_volunteer = channel not in (Channel.WEB, Channel.API)
         return {
             "channel": channel,

@@ -49,8 +49,8 @@ class Command(BaseCommand):
             except csvimport.ImportRefused as error:
                 raise CommandError(error.message, returncode=2) from None
             saved = csvimport.save(parsed, entered_by=staff, language=language, source="command")
-            for error in saved.errors:
-                self.stderr.write(f"line {error.line}: {error.message}")
+            for row_error in saved.errors:
+                self.stderr.write(f"line {row_error.line}: {row_error.message}")
         self.stdout.write(
             f"{saved.people} people imported in {len(saved.submissions)} submissions "
             f"({saved.accepted} accepted, {saved.queued} waiting for review); "

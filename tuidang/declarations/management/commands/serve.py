@@ -45,6 +45,25 @@ def runnable_background_commands() -> list[list[str]]:
     return [command for command in BACKGROUND_COMMANDS if command[0] in available]
 
 
+def ensure_port_free(host: str, port: int) -> None:
+    """Raise CommandError naming the port if something already listens on it.
+
+    Checked before anything is started or printed: otherwise gunicorn fails after the URL of
+    whatever else holds the port has been printed as ours.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As gunicorn binds: SO_REUSEADDR, so a port in TIME_WAIT is not mistaken for taken.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandError(
+                f"port {port} on {host} is already in use ({error.strerror}): stop what is "
+                f"listening there or choose another port with --port."
+            ) from None
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: get SIGTERM if ``serve`` itself is killed (Linux only)."""
     try:
@@ -102,6 +121,7 @@ class Command(BaseCommand):
         workers = workers or default_workers()
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
+        ensure_port_free(host, port)
         quiet = max(0, options["verbosity"] - 1)
         call_command("migrate", interactive=False, verbosity=quiet)
         # Into the data dir, with a gzip copy of each file that WhiteNoise sends to clients
