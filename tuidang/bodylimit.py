@@ -26,6 +26,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import trans_real
 
 # A body has this long to arrive in full once its headers are in (HTTP 408 after that).
 BODY_TIMEOUT_SECONDS = 20.0
@@ -56,7 +57,7 @@ def language_for(path: str, accept_language: str) -> str:
     language = translation.get_language_from_path(path)
     if language:
         return language
-    for code, _quality in translation.trans_real.parse_accept_lang_header(accept_language):
+    for code, _quality in trans_real.parse_accept_lang_header(accept_language):
         try:
             return translation.get_supported_language_variant(code)
         except LookupError:

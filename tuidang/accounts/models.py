@@ -109,7 +109,7 @@ class AuditEvent(models.Model):
     @property
     def actor_display(self) -> str:
         """The account that acted or, from the terminal, the command line and its local user."""
-        if self.actor_id:
+        if self.actor is not None:
             return self.actor.get_username()
         if self.detail.get("via"):
             operator = self.detail.get("operator") or self.detail.get("os_user")
@@ -200,7 +200,7 @@ def export_line(event: AuditEvent) -> dict:
         "seq": event.seq,
         "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor": event.actor_id,
-        "actor_username": event.actor.get_username() if event.actor_id else "",
+        "actor_username": event.actor.get_username() if event.actor is not None else "",
         "action": event.action,
         "object_type": event.object_type,
         "object_id": event.object_id,

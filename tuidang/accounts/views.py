@@ -58,7 +58,7 @@ def login(request):
                 AuditEvent.record(
                     form.user, "login.succeeded", form.user, factor=_factor(form.device)
                 )
-            response = redirect(_safe_next(request))
+            response: HttpResponse = redirect(_safe_next(request))
             throttling.remember_device(request, response, form.cleaned_data["username"])
             return response
         if form.wait:
