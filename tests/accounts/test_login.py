@@ -3,11 +3,11 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.auth.models import User
-from django.test import Client, override_settings
+from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.accounts.helpers import current_code, login_form
-from tests.base import PASSWORD, BaseTestCase, make_staff
+from tests.base import PASSWORD, BaseTestCase, BrowserClient, make_staff
 from tuidang.accounts.models import AuditEvent
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -268,7 +268,7 @@ class BackoffTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 429)
         self.assertFalse(is_logged_in(self.client))
         # ... while the owner, from another client, logs in at once.
-        owner = Client()
+        owner = BrowserClient()
         response = owner.post("/en/staff/login/", login_form(self.val), **OWNER)
         self.assertRedirects(response, "/en/staff/", fetch_redirect_response=False)
         self.assertTrue(is_logged_in(owner))
@@ -349,7 +349,7 @@ class BackoffTestCase(BaseTestCase):
         )
         # Another client is not affected; the budget comes back after the minute.
         self.assertEqual(
-            Client().post("/en/staff/login/", login_form(self.mo), **OWNER).status_code, 302
+            BrowserClient().post("/en/staff/login/", login_form(self.mo), **OWNER).status_code, 302
         )
         self.clock.shift(60)
         response = self.client.post("/en/staff/login/", login_form(self.val), **ATTACKER)
@@ -361,14 +361,14 @@ class BackoffTestCase(BaseTestCase):
         PASSWORD_HASHERS=COUNTING,
     )
     def test_the_account_ceiling_only_slows_and_the_owners_browser_skips_it(self):
-        owner = Client()
+        owner = BrowserClient()
         self.assertEqual(owner.post("/en/staff/login/", login_form(self.val)).status_code, 302)
         owner.post("/en/staff/logout/")
         self.clock.shift(30)  # a new TOTP step
         # A botnet: one guess from each of twenty addresses.
         for n in range(20):
-            self.guess(self.val, {"REMOTE_ADDR": f"203.0.113.{n + 1}"}, client=Client())
-        newcomer = Client()
+            self.guess(self.val, {"REMOTE_ADDR": f"203.0.113.{n + 1}"}, client=BrowserClient())
+        newcomer = BrowserClient()
         hashed = CountingHasher.calls
         response = newcomer.post("/en/staff/login/", login_form(self.val), **OWNER)
         self.assertContains(response, "try again in 10 seconds", status_code=429)
@@ -391,13 +391,13 @@ class BackoffTestCase(BaseTestCase):
         LOGIN_DEVICE_COOKIE_DAYS=0,
     )
     def test_without_device_cookies_the_ceiling_still_only_delays(self):
-        owner = Client()
+        owner = BrowserClient()
         self.assertEqual(owner.post("/en/staff/login/", login_form(self.val)).status_code, 302)
         self.assertNotIn("tuidang_staff_device", owner.cookies)
         owner.post("/en/staff/logout/")
         self.clock.shift(30)
         for n in range(20):
-            self.guess(self.val, {"REMOTE_ADDR": f"203.0.113.{n + 1}"}, client=Client())
+            self.guess(self.val, {"REMOTE_ADDR": f"203.0.113.{n + 1}"}, client=BrowserClient())
         response = owner.post("/en/staff/login/", login_form(self.val), **OWNER)
         self.assertContains(response, "try again in 10 seconds", status_code=429)
         self.clock.shift(10)

@@ -8,12 +8,11 @@ import json
 from datetime import UTC, datetime
 
 import time_machine
-from django.test import Client
 from django_otp_webauthn.models import WebAuthnCredential
 
 from tests.accounts.helpers import login_form
 from tests.accounts.softkey import SoftPasskey
-from tests.base import PASSWORD, BaseTestCase, login_verified
+from tests.base import PASSWORD, BaseTestCase, BrowserClient, login_verified
 from tuidang.accounts.models import AuditEvent
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -27,7 +26,7 @@ def is_logged_in(client) -> bool:
 @time_machine.travel(NOW, tick=False)
 class PasskeyTestCase(BaseTestCase):
     def enrol(self, user, client=None) -> SoftPasskey:
-        client = client or Client()
+        client = client or BrowserClient()
         login_verified(client, user)
         options = client.post("/en/staff/passkeys/options/").json()
         key = SoftPasskey()
@@ -46,7 +45,7 @@ class PasskeyTestCase(BaseTestCase):
         return client.post("/en/staff/login/", form, **meta)
 
     def test_staff_enrol_a_passkey_from_their_page(self):
-        client = Client()
+        client = BrowserClient()
         login_verified(client, self.val)
         self.assertContains(client.get("/en/staff/"), 'href="/en/staff/passkeys/"')
         page = client.get("/zh-hans/staff/passkeys/")
@@ -78,7 +77,7 @@ class PasskeyTestCase(BaseTestCase):
         self.assertIn("/en/staff/login/", response["Location"])
 
     def test_a_registration_for_another_challenge_is_refused(self):
-        client = Client()
+        client = BrowserClient()
         login_verified(client, self.val)
         stale = client.post("/en/staff/passkeys/options/").json()
         client.post("/en/staff/passkeys/options/")  # a new challenge replaces the old one
@@ -142,7 +141,9 @@ class PasskeyTestCase(BaseTestCase):
         )
         self.assertTrue(AuditEvent.objects.filter(action="login.backoff").exists())
         # The owner, elsewhere, logs in with the passkey at once.
-        response = self.passkey_login(key, self.val, client=Client(), REMOTE_ADDR="198.51.100.2")
+        response = self.passkey_login(
+            key, self.val, client=BrowserClient(), REMOTE_ADDR="198.51.100.2"
+        )
         self.assertEqual(response.status_code, 302)
 
     def test_the_code_still_works_beside_a_passkey(self):
@@ -159,11 +160,11 @@ class PasskeyTestCase(BaseTestCase):
         self.assertContains(page, "沒有人會被鎖定")
 
     def test_remove_a_passkey(self):
-        client = Client()
+        client = BrowserClient()
         key = self.enrol(self.val, client)
         credential = WebAuthnCredential.objects.get(user=self.val)
         # Nobody removes someone else's passkey.
-        other = Client()
+        other = BrowserClient()
         login_verified(other, self.mo)
         response = other.post(f"/en/staff/passkeys/{credential.pk}/remove/")
         self.assertEqual(response.status_code, 404)
