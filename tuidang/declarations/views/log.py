@@ -117,7 +117,8 @@ def _checkpoint_json(checkpoint: Checkpoint) -> dict:
     return {
         "size": checkpoint.size,
         "root": checkpoint.root_b64,
-        "created_at": checkpoint.created_at.isoformat(),
+        # The batch's boundary, never the moment of signing (batches.py).
+        "batch_time": checkpoint.batch_time.isoformat(),
         "checkpoint": checkpoint.note,
     }
 
