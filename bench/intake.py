@@ -33,7 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgres://postgres@127.0.0.1:5432/tuidang_bench"
+# Its own database name in the environment, so that benchmarks run side by side never share one.
+PG_NAME = os.environ.get("TUIDANG_BENCH_PG_NAME", "tuidang_bench")
+PG_BENCH = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
 ACCEPTED = (
     "SELECT count(*) FROM declarations_person p JOIN declarations_submission s "
     "ON s.id = p.submission_id WHERE s.status = 'accepted'"
@@ -61,8 +63,8 @@ def fresh_postgres() -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as db:
-        db.execute("DROP DATABASE IF EXISTS tuidang_bench")
-        db.execute("CREATE DATABASE tuidang_bench")
+        db.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}"')
+        db.execute(f'CREATE DATABASE "{PG_NAME}"')
 
 
 def cpu_by_role() -> dict[str, float]:
@@ -103,6 +105,10 @@ def start_server(
         "TUIDANG_RATE_LIMITS": "off",
         "TUIDANG_AUTO_ACCEPT": "on",
         "TUIDANG_LOG_LEVEL": "WARNING",
+        # Batches every second however small (production: an hour, docs/privacy.md), so the
+        # end-to-end figure measures the batching sequencer, not the wait for a boundary.
+        "TUIDANG_LOG_INTERVAL": "1",
+        "TUIDANG_LOG_MIN_BATCH": "1",
     }
     command = [sys.executable, "-m", "tuidang.cli", "serve", "--port", str(port)]
     if workers:

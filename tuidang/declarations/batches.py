@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 
 def interval() -> float:
@@ -61,11 +62,15 @@ def is_due(waiting: int, oldest_accepted: datetime | None, boundary: datetime) -
 @dataclass(frozen=True)
 class Expected:
     """When an accepted declaration will appear: at ``earliest``, or by ``latest`` if the
-    batch at ``earliest`` is too small and carries it over (None when nothing is carried)."""
+    batch at ``earliest`` is too small and carries it over (None when nothing is carried);
+    ``every`` is the interval in words of the active language, ``zone`` the name of the
+    site's time zone that the pages show times in."""
 
     earliest: datetime
     latest: datetime | None
     min_batch: int
+    every: str
+    zone: str
 
 
 def expected(accepted_at: datetime | None = None, now: datetime | None = None) -> Expected:
@@ -79,7 +84,9 @@ def expected(accepted_at: datetime | None = None, now: datetime | None = None) -
         latest = boundary_at_or_after(accepted_at + timedelta(seconds=settings.LOG_MAX_WAIT))
         if latest <= earliest:
             latest = None
-    return Expected(earliest, latest, settings.LOG_MIN_BATCH)
+    every = timesince(now, now + interval_delta(), depth=1)
+    zone = timezone.get_current_timezone_name()
+    return Expected(earliest, latest, settings.LOG_MIN_BATCH, every, zone)
 
 
 def interval_delta() -> timedelta:

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tuidang import ratelimit
-from tuidang.declarations import regions
+from tuidang.declarations import batches, regions
 from tuidang.declarations.forms import (
     EARLIEST_DATE,
     BasePersonFormSet,
@@ -127,7 +127,10 @@ def thanks(request: HttpRequest) -> HttpResponse:
     if not request.session.keys():
         # A declarant's session held nothing but this result: delete the row, not just the key.
         request.session.flush()
-    return render(request, "declarations/thanks.html", {"result": result})
+    # When the declaration will appear, said from now: the page shows right after it arrived.
+    return render(
+        request, "declarations/thanks.html", {"result": result, "expected": batches.expected()}
+    )
 
 
 # --- Helpers ---------------------------------------------------------------------------------

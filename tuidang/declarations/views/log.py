@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from tuidang.declarations import logstore, witnessing
+from tuidang.declarations import batches, logstore, witnessing
 from tuidang.declarations.logstore import Checkpoint
 from tuidang.declarations.views.api import error, open_data
 from tuidang.ledger import FormatError, format_proof, parse_tile_path
@@ -86,6 +86,7 @@ def log_page(request):
         "declarations/log.html",
         {
             "checkpoint": _latest(),
+            "every": batches.expected().every,
             "vkeys": logstore.vkeys(),
             "origin": settings.LOG_ORIGIN,
             "site": site,

@@ -16,6 +16,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 import segno
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -160,7 +161,16 @@ class Command(BaseCommand):
             + (f"; {logged} logged" if logged is not None else "")
             + "."
         )
+        self.print_batches()
         self.print_login(url, admin, password, device)
+
+    def print_batches(self) -> None:
+        """The demo logged everything at once; a served site logs in batches (docs/privacy.md)."""
+        self.stdout.write(
+            f"The log takes new declarations in shuffled batches every {settings.LOG_INTERVAL:g} s"
+            f" (TUIDANG_LOG_INTERVAL). To see your own declarations appear while trying the demo,"
+            f" serve it with TUIDANG_LOG_INTERVAL=60 TUIDANG_LOG_MIN_BATCH=1; never in production."
+        )
 
     # --- Staff ----------------------------------------------------------------------------
 
