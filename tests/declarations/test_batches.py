@@ -2,9 +2,12 @@
 fixed boundaries, shuffled by a keyed hash, and every published time is a batch's."""
 
 import hmac
+import json
 import re
+import tempfile
 from datetime import UTC, date, datetime
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 import time_machine
@@ -225,6 +228,16 @@ class PublishedTimesTestCase(BaseTestCase):
             self.assertNotIn("10:17", html)
             self.assertNotIn("12:41", html)
             self.assertIn('datetime="2026-05-20T12:00:00+00:00"', html)
+
+        # The export for mirrors publishes the same history, no finer.
+        with tempfile.TemporaryDirectory() as tmp:
+            call_command("log", "export", tmp, stdout=StringIO())
+            exported = (Path(tmp) / "api" / "v1" / "checkpoints").read_text()
+        self.assertEqual(
+            [c["batch_time"] for c in json.loads(exported)["results"]],
+            ["2026-05-20T12:00:00+00:00", "2026-05-20T10:00:00+00:00"],
+        )
+        self.assertNotIn("10:17", exported)
 
 
 @override_settings(LOG_INTERVAL=3600, LOG_MIN_BATCH=10, LOG_MAX_WAIT=86400)
