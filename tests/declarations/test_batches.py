@@ -292,6 +292,15 @@ class WhenItAppearsTestCase(BaseTestCase):
                     self.assertIn(text, thanks)
                     self.assertContains(receipt, text)
 
+    def test_the_receipt_page_does_not_tell_the_hour_it_arrived(self):
+        with time_machine.travel(at(10, 20), tick=False) as traveller:
+            _thanks, code = self.declare("en")
+            traveller.move_to(at(15, 40))
+            page = self.client.post("/en/receipt/", {"code": code}).content.decode()
+        self.assertIn("with the next batch, at May 20, 2026, 4 p.m. (UTC).", page)
+        self.assertIn("until May 21, 2026, 4 p.m. (UTC) at the latest.", page)
+        self.assertNotIn("11 a.m.", page)
+
     @override_settings(TIME_ZONE="Asia/Taipei")
     def test_the_time_is_in_the_sites_time_zone(self):
         with time_machine.travel(at(10, 20), tick=False):
