@@ -104,4 +104,6 @@ def test_runs_first_on_a_fresh_data_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "username: demo" in result.stdout
     assert re.search(r"people declared over 5 days", result.stdout)
+    # A served demo would log only hourly; it says how to see declarations appear sooner.
+    assert "TUIDANG_LOG_INTERVAL=60 TUIDANG_LOG_MIN_BATCH=1" in result.stdout
     assert (tmp_path / "tuidang.sqlite3").exists()

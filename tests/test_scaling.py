@@ -81,7 +81,13 @@ def log_size(server: Server) -> int:
 
 def test_two_web_tiers_one_database_make_one_log(tmp_path):
     url = scratch_database()
-    env = {"TUIDANG_DATABASE_URL": url, "TUIDANG_RATE_LIMITS": "off"}
+    # Batches every second, however small, so the test does not wait for the hourly batch.
+    env = {
+        "TUIDANG_DATABASE_URL": url,
+        "TUIDANG_RATE_LIMITS": "off",
+        "TUIDANG_LOG_INTERVAL": "1",
+        "TUIDANG_LOG_MIN_BATCH": "1",
+    }
     try:
         with Server(tmp_path / "a", workers=2, **env) as first:
             # The second machine gets the same secrets (signing key, contacts public key).

@@ -230,6 +230,12 @@ LOG_EXTRA_KEYS = [p.strip() for p in env("TUIDANG_LOG_EXTRA_KEYS").split(",") if
 WITNESSES = [tuple(w.split()) for w in env("TUIDANG_WITNESSES").split(";") if w.strip()]
 # Seconds between two pushes of the latest checkpoint to the witnesses.
 WITNESS_INTERVAL = env_int("TUIDANG_WITNESS_INTERVAL", 300)
+# The log takes declarations in batches at multiples of this many seconds, never on arrival,
+# and carries fewer than LOG_MIN_BATCH waiting people over for up to LOG_MAX_WAIT seconds
+# (tuidang/declarations/batches.py, docs/privacy.md).
+LOG_INTERVAL = float(env("TUIDANG_LOG_INTERVAL", "3600"))
+LOG_MIN_BATCH = env_int("TUIDANG_LOG_MIN_BATCH", 10)
+LOG_MAX_WAIT = env_int("TUIDANG_LOG_MAX_WAIT", 86400)
 
 # --- Logging: never a client address, user agent or request body ---------------------------
 LOG_DIR = DATA_DIR / "logs"

@@ -10,7 +10,7 @@ from django.urls import get_resolver
 
 from tests.base import BaseTestCase, make_submission, run_sequencer
 from tuidang.declarations import urls_api
-from tuidang.declarations.models import Channel, TallyCounter
+from tuidang.declarations.models import Channel, Person, TallyCounter
 
 TODAY = date(2026, 5, 20)
 NOON = datetime(2026, 5, 20, 12, tzinfo=UTC)
@@ -142,8 +142,9 @@ class StatementsApiTestCase(BaseTestCase):
             },
         )
         # leaf_index and salt (for checking against the log) are tested in tests/test_verify.py.
+        by_alias = {r["alias"]: r for r in data["results"]}
         self.assertEqual(
-            {k: v for k, v in data["results"][0].items() if k not in ("leaf_index", "salt")},
+            {k: v for k, v in by_alias["松山"].items() if k not in ("leaf_index", "salt")},
             {
                 "alias": "松山",
                 "organisations": ["league", "party"],
@@ -153,12 +154,16 @@ class StatementsApiTestCase(BaseTestCase):
                 "date": "2026-05-18",
             },
         )
-        self.assertEqual([r["alias"] for r in data["results"]], ["松山", "明月"])
+        # In log order, which is shuffled within a batch: never arrival order.
+        self.assertEqual([r["leaf_index"] for r in data["results"]], [0, 1])
+        self.assertEqual(sorted(by_alias), sorted(["松山", "明月"]))
 
         pending.accept(by=self.mo)
         run_sequencer()
         data = self.client.get("/api/v1/statements?date=2026-05-18").json()
-        self.assertEqual([r["alias"] for r in data["results"]], ["松山", "明月", "待审"])
+        # A later batch comes after the earlier one: batch order is the only order published.
+        aliases = [r["alias"] for r in data["results"]]
+        self.assertEqual((sorted(aliases[:2]), aliases[2:]), (sorted(["松山", "明月"]), ["待审"]))
 
     def test_defaults_to_today_with_a_short_cache(self):
         make_submission("今日")
@@ -180,12 +185,14 @@ class StatementsApiTestCase(BaseTestCase):
         )
         self.assertIsNone(first["previous"])
         second = self.client.get(first["next"]).json()
-        self.assertEqual([r["alias"] for r in second["results"]], ["三", "四"])
+        order = list(Person.objects.order_by("leaf_index").values_list("name", flat=True))
+        self.assertEqual([r["alias"] for r in first["results"]], order[:2])
+        self.assertEqual([r["alias"] for r in second["results"]], order[2:4])
         self.assertEqual(
             second["previous"], "http://testserver/api/v1/statements?date=2026-05-01&page=1"
         )
         third = self.client.get(second["next"]).json()
-        self.assertEqual([r["alias"] for r in third["results"]], ["五"])
+        self.assertEqual([r["alias"] for r in third["results"]], order[4:])
         self.assertIsNone(third["next"])
 
     def test_bad_parameters_get_a_localised_400(self):
@@ -264,13 +271,21 @@ class StatementsApiTestCase(BaseTestCase):
         self.assertEqual(
             rows[0], ["date", "alias", "organisations", "region", "channel", "statement"]
         )
+        by_alias = {row[1]: row for row in rows[1:]}
         self.assertEqual(
-            rows[1],
+            by_alias["松山"],
             ["2026-05-02", "松山", "league party", "CN-SX", "web", '我退出，"真心"\n第二行'],
         )
-        self.assertEqual(rows[2][1], "明月")
+        self.assertIn("明月", by_alias)
         # Spreadsheets must not run a statement as a formula.
-        self.assertEqual(rows[3][1:2] + rows[3][5:], ["'=HYPERLINK(1)", "'+1 @danger"])
+        row = by_alias["'=HYPERLINK(1)"]
+        self.assertEqual(row[1:2] + row[5:], ["'=HYPERLINK(1)", "'+1 @danger"])
+        # In log order (shuffled within a batch), never arrival order.
+        logged = Person.objects.filter(submission__declared_on=date(2026, 5, 2))
+        self.assertEqual(
+            [row[1].removeprefix("'") for row in rows[1:]],
+            list(logged.order_by("leaf_index").values_list("name", flat=True)),
+        )
         self.assertEqual(len(rows), 4)
 
 

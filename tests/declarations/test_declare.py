@@ -63,7 +63,8 @@ class DeclareFormTestCase(BaseTestCase):
             ),
         )
         thanks = response
-        self.assertContains(thanks, "已接受：很快就會記入公開日誌並計入統計。")
+        self.assertContains(thanks, "已接受。")
+        self.assertContains(thanks, "它將隨下一批次出現在公開日誌、統計和當天的名單中")
         self.assertContains(thanks, "這份聲明中的人數：3")
         self.assertNotContains(thanks, "receipt-code")
 

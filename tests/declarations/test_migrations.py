@@ -44,3 +44,41 @@ class SealCallerNumbersTestCase(TransactionTestCase):
         new = executor.loader.project_state(self.after).apps
         call = new.get_model("declarations", "Call").objects.get()
         self.assertEqual(contacts.reveal(call.sealed_caller_number, key), "+86 555 0199")
+
+
+class CheckpointTimesTruncatedTestCase(TransactionTestCase):
+    before = [("declarations", "0006_seal_caller_numbers")]
+    after = [("declarations", "0008_checkpoint_times_truncated_to_batch")]
+
+    def tearDown(self):
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+        restore_reference_data()
+
+    def test_existing_checkpoint_times_are_cut_down_to_their_batch(self):
+        executor = MigrationExecutor(connection)
+        executor.migrate(self.before)
+        old = executor.loader.project_state(self.before).apps
+        Checkpoint = old.get_model("declarations", "Checkpoint")
+        Checkpoint.objects.all().delete()
+        Checkpoint.objects.create(
+            size=1,
+            root=b"\0" * 32,
+            note="n",
+            created_at=datetime(2026, 5, 20, 10, 17, 23, 456000, tzinfo=UTC),
+        )
+        Checkpoint.objects.create(
+            size=2,
+            root=b"\1" * 32,
+            note="m",
+            created_at=datetime(2026, 5, 20, 11, 0, 0, 1, tzinfo=UTC),
+        )
+        executor = MigrationExecutor(connection)
+        executor.migrate(self.after)
+        new = executor.loader.project_state(self.after).apps
+        times = new.get_model("declarations", "Checkpoint").objects.order_by("size")
+        self.assertEqual(
+            list(times.values_list("batch_time", flat=True)),
+            [datetime(2026, 5, 20, 10, tzinfo=UTC), datetime(2026, 5, 20, 11, tzinfo=UTC)],
+        )

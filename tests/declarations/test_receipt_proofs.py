@@ -33,7 +33,7 @@ class ReceiptProofTestCase(BaseTestCase):
         return status, out.getvalue(), err.getvalue()
 
     def test_the_page_shows_entries_checkpoint_and_proofs_in_each_language(self):
-        make_submission("先来的人", region="CN-BJ")  # so the family's entries are not leaf 0
+        make_submission("先来的人", region="CN-BJ")  # so the family's entries are not alone
         code = self.declare(
             person("守夜人", ["party"], "我退出。", "CN-HB"), person("守夜人之妻", ["league"])
         )
@@ -62,8 +62,11 @@ class ReceiptProofTestCase(BaseTestCase):
                     self.assertContains(page, text)
                 self.assertContains(page, checkpoint.root_b64)
                 self.assertContains(page, "c2sp.org/tlog-proof@v1", count=2)
-                self.assertContains(page, 'name="leaf" value="1"')
-                self.assertContains(page, 'name="leaf" value="2"')
+                for name in ("守夜人", "守夜人之妻"):
+                    leaf = Person.objects.get(name=name).leaf_index
+                    self.assertContains(page, f'name="leaf" value="{leaf}"')
+                other = Person.objects.get(name="先来的人").leaf_index
+                self.assertNotContains(page, f'name="leaf" value="{other}"')
                 # The code travels in POST bodies only, never in a link or a form's URL.
                 self.assertNotContains(page, f"?code={code}")
                 self.assertNotContains(page, 'method="get"')
@@ -100,14 +103,16 @@ class ReceiptProofTestCase(BaseTestCase):
         make_submission("别人", region="CN-GD")
         code = self.declare(person("自己", ["pioneers"]))
         run_sequencer()
-        for leaf in ["0", "7", "-1", "x", ""]:
+        other = str(Person.objects.get(name="别人").leaf_index)
+        own = str(Person.objects.get(name="自己").leaf_index)
+        for leaf in [other, "7", "-1", "x", ""]:
             with self.subTest(leaf=leaf):
                 response = self.look_up(code, lang="zh-hans", action="proof", leaf=leaf)
                 self.assertNotIn("Content-Disposition", response)
                 self.assertContains(response, "这份声明没有这个日志条目。")
-        response = self.look_up(code, lang="zh-hant", action="proof", leaf="0")
+        response = self.look_up(code, lang="zh-hant", action="proof", leaf=other)
         self.assertContains(response, "這份聲明沒有這個日誌條目。")
-        self.assertEqual(self.look_up(code, action="proof", leaf="1").status_code, 200)
+        self.assertEqual(self.look_up(code, action="proof", leaf=own).status_code, 200)
 
     def test_an_unknown_code_gets_no_proof(self):
         make_submission("某人")

@@ -39,7 +39,8 @@ class ReceiptTestCase(BaseTestCase):
             self.assertNotIn(code.replace("-", ""), str(value))
 
         page = self.look_up(code, lang="zh-hans")
-        self.assertContains(page, "已接受：很快就会记入公开日志并计入统计。")
+        self.assertContains(page, "已接受。")
+        self.assertContains(page, "它将随下一批次出现在公开日志、统计和当天的名单中")
         run_sequencer()
         page = self.look_up(code, lang="zh-hans")
         self.assertContains(page, "已接受：这份声明已记入公开日志并计入统计。")

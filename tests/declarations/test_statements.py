@@ -10,6 +10,10 @@ TODAY = date(2026, 5, 20)
 NOON = datetime(2026, 5, 20, 12, tzinfo=UTC)
 
 
+def in_log_order() -> list[str]:
+    return list(Person.objects.order_by("leaf_index").values_list("name", flat=True))
+
+
 @time_machine.travel(NOON, tick=False)
 class StatementsPageTestCase(BaseTestCase):
     def test_an_accepted_family_appears_in_every_language(self):
@@ -44,7 +48,8 @@ class StatementsPageTestCase(BaseTestCase):
                 self.assertIn(text, html, f"{language}: {text}")
             self.assertEqual(html.count("天灭中共，我退出"), 2)
             self.assertIn("远方", html)
-        self.assertEqual([p.name for p in response.context["people"]], ["松山", "明月", "远方"])
+        # In log order (shuffled within each batch), never in arrival order.
+        self.assertEqual([p.name for p in response.context["people"]], in_log_order())
 
     def test_only_published_statements_are_shown(self):
         make_submission("公开", declared_on=TODAY)
@@ -133,11 +138,13 @@ class StatementsPageTestCase(BaseTestCase):
         run_sequencer()
         url = f"/zh-hant/statements/{TODAY}/"
         first = self.client.get(url)
-        self.assertEqual([p.name for p in first.context["people"]], ["一", "二"])
+        order = in_log_order()
+        self.assertEqual(sorted(order), sorted(["一", "二", "三", "四", "五"]))
+        self.assertEqual([p.name for p in first.context["people"]], order[:2])
         self.assertIn("第 1 頁，共 3 頁", first.content.decode())
         self.assertIn('href="?page=2"', first.content.decode())
         last = self.client.get(url, {"page": 3})
-        self.assertEqual([p.name for p in last.context["people"]], ["五"])
+        self.assertEqual([p.name for p in last.context["people"]], order[4:])
         self.assertIn('href="?page=2"', last.content.decode())
         searched = self.client.get(url, {"q": "五", "page": 1})
         self.assertEqual(searched.context["page"].paginator.num_pages, 1)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, models
-from django.utils import timezone
 
 from tuidang import conf
 from tuidang.ledger import EMPTY_ROOT, Ed25519Signer, generate_key, new_signer
@@ -75,7 +74,9 @@ class Checkpoint(models.Model):
     size = models.BigIntegerField(unique=True)
     root = models.BinaryField(max_length=32)
     note = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
+    # The boundary of the batch that made it (batches.py): published, so never finer, never
+    # the moment of signing.
+    batch_time = models.DateTimeField()
 
     objects = CheckpointQuerySet.as_manager()
 

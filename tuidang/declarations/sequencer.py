@@ -14,21 +14,31 @@ the second waits and then sees the first one's work.
 
 The tree is never loaded whole: the right edge of the tree (the partial tile of each level)
 is enough to append to it, and it is at most a few rows.
+
+Nothing the log publishes may tell when a person connected (batches.py). ``log_batch`` runs
+at a batch boundary and takes only the people accepted before it; within a batch the leaf
+indexes follow a keyed hash of each person under a key drawn fresh for the batch and then
+forgotten, never their id or arrival, so the order of the entries is a random permutation
+that nobody, the operator included, can map back to arrival order afterwards.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import logging
 import os
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Min, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from tuidang.declarations import logstore
+from tuidang.declarations import batches, logstore
 from tuidang.declarations.logstore import Checkpoint, LogState, LogTile
 from tuidang.declarations.models import Person, Status, Submission, TallyCounter
 from tuidang.ledger import EMPTY_ROOT, sign
@@ -173,32 +183,69 @@ def _write_tiles(rows: list[tuple[int, int, int, bytes]]) -> None:
         )
 
 
-def _pending(limit: int) -> list[tuple]:
-    """Accepted people not yet in the log, oldest first, with what their entry needs."""
+def batch_key() -> bytes:
+    """A fresh key for one batch's order; never stored, so the order cannot be replayed."""
+    return os.urandom(32)
+
+
+def _waiting(until: datetime):
+    """Accepted people not yet in the log whose acceptance came at or before ``until``.
+
+    Accepted is when a moderator accepted the submission, or when it arrived if it was
+    accepted at once.
+    """
+    return (
+        Person.objects.filter(leaf_index__isnull=True, submission__status=Status.ACCEPTED)
+        .annotate(accepted_at=Coalesce("submission__moderated_at", "submission__created_at"))
+        .filter(accepted_at__lte=until)
+    )
+
+
+def _in_batch_order(until: datetime, limit: int) -> list[int]:
+    """Up to ``limit`` ids of the people waiting at ``until``, in the order of a keyed hash.
+
+    Taking the first ``limit`` of a random order also makes the split of a large batch into
+    transactions say nothing about arrival.
+    """
+    ids = list(_waiting(until).values_list("id", flat=True))
+    key = batch_key()
+    ids.sort(key=lambda pk: hmac.digest(key, pk.to_bytes(8, "big"), "sha256"))
+    return ids[:limit]
+
+
+def _id_list(ids: list[int]) -> tuple[str, object]:
+    """A SQL set of ``ids`` as one parameter: an array on PostgreSQL, JSON on SQLite (whose
+    limit on parameters a batch of ten thousand would pass)."""
+    if connection.vendor == "postgresql":
+        return "ANY(%s)", list(ids)
+    return "(SELECT value FROM json_each(%s))", json.dumps(ids)
+
+
+def _pending(ids: list[int]) -> list[tuple]:
+    """What the entries of the people ``ids`` need, in the order of ``ids``."""
     person = connection.ops.quote_name(Person._meta.db_table)
     submission = connection.ops.quote_name(Submission._meta.db_table)
+    wanted, param = _id_list(ids)
+    operator = "=" if connection.vendor == "postgresql" else "IN"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT p.id, p.name, p.statement, p.region, "  # noqa: S608 - our tables
             f"s.declared_on, s.channel FROM {person} p JOIN {submission} s "
-            "ON s.id = p.submission_id WHERE p.leaf_index IS NULL AND s.status = %s "
-            "ORDER BY p.id LIMIT %s",
-            [Status.ACCEPTED, limit],
+            f"ON s.id = p.submission_id WHERE p.id {operator} {wanted}",
+            [param],
         )
-        people = cursor.fetchall()
-        if not people:
-            return []
+        people = {row[0]: row for row in cursor.fetchall()}
         through = Person.organisations.through
         slugs: dict[int, list[str]] = {}
         cursor.execute(
             f"SELECT t.person_id, o.slug FROM {connection.ops.quote_name(through._meta.db_table)} t "  # noqa: S608
             f"JOIN {connection.ops.quote_name('declarations_organisation')} o "
-            "ON o.id = t.organisation_id WHERE t.person_id BETWEEN %s AND %s",
-            [people[0][0], people[-1][0]],
+            f"ON o.id = t.organisation_id WHERE t.person_id {operator} {wanted}",
+            [param],
         )
         for person_id, slug in cursor.fetchall():
             slugs.setdefault(person_id, []).append(slug)
-    return [(*row, slugs.get(row[0], ())) for row in people]
+    return [(*people[pk], slugs.get(pk, ())) for pk in ids]
 
 
 def _assign_leaves(updates: list[tuple[int, bytes, int]]) -> None:
@@ -234,14 +281,16 @@ def _declared_on(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def sequence_batch(limit: int = DEFAULT_BATCH) -> int:
-    """Append up to ``limit`` accepted people to the log in one transaction; return how many."""
+def sequence_batch(limit: int = DEFAULT_BATCH, until: datetime | None = None) -> int:
+    """Append up to ``limit`` people accepted by ``until`` (default: now) to the log in one
+    transaction, in the order of a keyed hash under a fresh key; return how many."""
     sha = hashlib.sha256
     with transaction.atomic():
         state = _lock_state()
-        people = _pending(limit)
-        if not people:
+        ids = _in_batch_order(until or timezone.now(), limit)
+        if not ids:
             return 0
+        people = _pending(ids)
         size = state.size
         edge = _Edge(size)
         salts = os.urandom(SALT_SIZE * len(people))
@@ -285,9 +334,10 @@ def sequence_batch(limit: int = DEFAULT_BATCH) -> int:
     return len(people)
 
 
-def sign_checkpoint() -> Checkpoint | None:
+def sign_checkpoint(batch_time: datetime | None = None) -> Checkpoint | None:
     """Sign and keep a checkpoint for the stored tree if it is newer than the last one.
 
+    It is dated to the batch boundary at or before ``batch_time`` (default: now), never finer.
     Idempotent: after a crash between a batch's commit and its signature, the next call
     signs the tree the batch left.
     """
@@ -299,14 +349,40 @@ def sign_checkpoint() -> Checkpoint | None:
             return None
         text = CheckpointText(settings.LOG_ORIGIN, state.size, bytes(state.root)).format()
         note = sign(text, *keys).decode("utf-8")
-        return Checkpoint.objects.create(size=state.size, root=bytes(state.root), note=note)
+        return Checkpoint.objects.create(
+            size=state.size,
+            root=bytes(state.root),
+            note=note,
+            batch_time=batches.boundary_at_or_before(batch_time or timezone.now()),
+        )
+
+
+def log_batch(boundary: datetime, limit: int = DEFAULT_BATCH) -> int:
+    """The batch at ``boundary``: log everyone accepted before it, unless too few are waiting
+    (``batches.is_due``), and sign the checkpoint; return how many were logged."""
+    # A tree committed but not signed before a crash is signed first.
+    sign_checkpoint(boundary)
+    waiting = _waiting(boundary).aggregate(people=Count("id"), oldest=Min("accepted_at"))
+    if not batches.is_due(waiting["people"], waiting["oldest"], boundary):
+        if waiting["people"]:
+            log.info("%d waiting, fewer than a batch: carried over", waiting["people"])
+        return 0
+    total = 0
+    while count := sequence_batch(limit, until=boundary):
+        total += count
+    sign_checkpoint(boundary)
+    return total
 
 
 def run_until_idle(limit: int = DEFAULT_BATCH) -> int:
-    """Sequence and sign until nothing accepted is left out of the log; return how many."""
+    """Log everything accepted so far as one batch, now, and sign; return how many.
+
+    For operators and tests (``sequencer --once``): it ignores the boundaries and the
+    minimum batch, but its order is as shuffled as any batch's.
+    """
     total = 0
-    while count := sequence_batch(limit):
+    now = timezone.now()
+    while count := sequence_batch(limit, until=now):
         total += count
-        sign_checkpoint()
-    sign_checkpoint()
+    sign_checkpoint(now)
     return total

@@ -88,7 +88,8 @@ def _declarations(request: HttpRequest) -> HttpResponse:
     )
     return JsonResponse(
         {
-            "id": submission.pk,
+            # No id: consecutive ids would let anyone who declares twice count the
+            # declarations that arrived in between, and when (docs/privacy.md, "Timing").
             "status": submission.status,
             "people": len(people),
             "receipt": code,

@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tuidang import ratelimit
-from tuidang.declarations import regions
+from tuidang.declarations import batches, regions
 from tuidang.declarations.forms import (
     EARLIEST_DATE,
     BasePersonFormSet,
@@ -114,7 +114,10 @@ def declare(request: HttpRequest) -> HttpResponse:
         client_key=request.client_key,
     )
     result = {"status": submission.status, "people": len(people), "receipt": code}
-    return render(request, "declarations/thanks.html", {"result": result})
+    # When the declaration will appear, said from now: this page is the answer to the form.
+    return render(
+        request, "declarations/thanks.html", {"result": result, "expected": batches.expected()}
+    )
 
 
 @never_cache

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from tuidang.declarations import logstore, witnessing
+from tuidang.declarations import batches, logstore, witnessing
 from tuidang.declarations.logstore import Checkpoint
 from tuidang.declarations.views.api import error, open_data
 from tuidang.ledger import FormatError, format_proof, parse_tile_path
@@ -86,6 +86,7 @@ def log_page(request):
         "declarations/log.html",
         {
             "checkpoint": _latest(),
+            "every": batches.expected().every,
             "vkeys": logstore.vkeys(),
             "origin": settings.LOG_ORIGIN,
             "site": site,
@@ -117,7 +118,8 @@ def _checkpoint_json(checkpoint: Checkpoint) -> dict:
     return {
         "size": checkpoint.size,
         "root": checkpoint.root_b64,
-        "created_at": checkpoint.created_at.isoformat(),
+        # The batch's boundary, never the moment of signing (batches.py).
+        "batch_time": checkpoint.batch_time.isoformat(),
         "checkpoint": checkpoint.note,
     }
 

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tuidang import ratelimit
-from tuidang.declarations import logstore, witnessing
+from tuidang.declarations import batches, logstore, witnessing
 from tuidang.declarations.logstore import Checkpoint
 from tuidang.declarations.models import Submission
 from tuidang.declarations.views.declare import HOUR, retry_after_seconds
@@ -70,6 +70,10 @@ def receipt(request: HttpRequest) -> HttpResponse:
     context["people"] = people
     context["removable"] = any(person.removed_at is None for person in people)
     context["logged"] = all(person.leaf_index is not None for person in people)
+    # Counted from now, not from when it arrived: the page must not tell whoever holds the code
+    # (or took it from the declarant) the hour the declaration came in. "At the latest" stays
+    # true, only looser.
+    context["expected"] = batches.expected()
     context["checkpoint"] = latest = Checkpoint.objects.latest_signed()
     if latest is not None:
         # One note and one tile reader for the whole family: its entries share most tiles.

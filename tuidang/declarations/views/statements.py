@@ -40,13 +40,17 @@ def parse_day(value: str) -> tuple[date | None, str]:
 
 
 def statements_of(day: date, query: str = ""):
-    """Published people of ``day`` in the order they arrived, with what the lists show."""
+    """Published people of ``day`` in log order, with what the lists show.
+
+    Never in arrival order: the log takes people in batches, shuffled within each (batches.py),
+    so its order says nothing about when anyone connected.
+    """
     people = (
         Person.objects.published()
         .filter(submission__declared_on=day)
         .select_related("submission")
         .prefetch_related("organisations")
-        .order_by("submission_id", "position")
+        .order_by("leaf_index")
     )
     if query:
         people = people.filter(Q(name__icontains=query) | Q(statement__icontains=query))

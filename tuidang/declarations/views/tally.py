@@ -38,7 +38,7 @@ def home(request):
         Person.objects.published()
         .select_related("submission")
         .prefetch_related("organisations")
-        .order_by("-submission_id", "position")[:RECENT_ON_HOME]
+        .order_by("-leaf_index")[:RECENT_ON_HOME]
     )
     return render(
         request,

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import segno
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -174,6 +175,7 @@ class Command(BaseCommand):
             + (f"; {logged} logged" if logged is not None else "")
             + "."
         )
+        self.print_batches()
         self.print_login(url, admin, password, device)
 
     # --- Contact details ----------------------------------------------------------------
@@ -211,6 +213,14 @@ class Command(BaseCommand):
             "WARNING: this private key was made on the server. Never seal real contact details "
             "to it: before real use, delete both files and give the server the public half of a "
             "pair made with `tuidang contacts keygen` on an offline machine.\n"
+        )
+
+    def print_batches(self) -> None:
+        """The demo logged everything at once; a served site logs in batches (docs/privacy.md)."""
+        self.stdout.write(
+            f"The log takes new declarations in shuffled batches every {settings.LOG_INTERVAL:g} s"
+            f" (TUIDANG_LOG_INTERVAL). To see your own declarations appear while trying the demo,"
+            f" serve it with TUIDANG_LOG_INTERVAL=60 TUIDANG_LOG_MIN_BATCH=1; never in production."
         )
 
     # --- Staff ----------------------------------------------------------------------------

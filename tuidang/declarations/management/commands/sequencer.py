@@ -1,48 +1,63 @@
-"""``tuidang sequencer``: the log's one writer, as a loop (``tuidang serve`` starts it)."""
+"""``tuidang sequencer``: the log's one writer, as a loop (``tuidang serve`` starts it).
+
+It wakes at each batch boundary (multiples of ``TUIDANG_LOG_INTERVAL`` seconds, batches.py) and logs the people
+accepted before it, shuffled; between boundaries it only sleeps, so nothing published moves
+when a declaration arrives.
+"""
 
 import signal
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils import timezone
 
-from tuidang.declarations import sequencer
+from tuidang.declarations import batches, sequencer
 
 
 class Command(BaseCommand):
-    help = "Append accepted declarations to the transparency log and sign checkpoints."
+    help = "Append accepted declarations to the transparency log in batches and sign checkpoints."
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--interval", type=float, default=0.5, help="seconds between batches when idle"
+            "--batch",
+            type=int,
+            default=sequencer.DEFAULT_BATCH,
+            help="most entries per transaction",
         )
         parser.add_argument(
-            "--batch", type=int, default=sequencer.DEFAULT_BATCH, help="most entries per batch"
+            "--once",
+            action="store_true",
+            help="log everything accepted so far now, as one shuffled batch, then exit",
         )
-        parser.add_argument("--once", action="store_true", help="run until idle, then exit")
 
-    def handle(self, *args, interval, batch, once, **options):
+    def handle(self, *args, batch, once, **options):
+        if once:
+            count = sequencer.run_until_idle(batch)
+            self.stdout.write(f"sequenced {count}")
+            return
+        self.loop(batch, options["verbosity"])
+
+    def loop(self, batch: int, verbosity: int) -> None:
         stopping = False
 
         def stop(signum, frame):
-            # Finish the batch in hand (its transaction commits or rolls back whole), then exit.
+            # Finish the batch in hand (its transactions commit or roll back whole), then exit.
             nonlocal stopping
             stopping = True
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        if once:
-            count = sequencer.run_until_idle(batch)
-            self.stdout.write(f"sequenced {count}")
-            return
+        done = None
         while not stopping:
-            count = sequencer.sequence_batch(batch)
-            signed = sequencer.sign_checkpoint()
-            if signed and options["verbosity"] >= 2:
-                self.stdout.write(f"signed checkpoint {signed.size}", ending="\n")
-                self.stdout.flush()
-            if count < batch:
+            boundary = batches.boundary_at_or_before(timezone.now())
+            if boundary != done:
+                count = sequencer.log_batch(boundary, batch)
+                done = boundary
+                if verbosity >= 2:
+                    self.stdout.write(f"batch of {boundary.isoformat()}: logged {count}")
+                    self.stdout.flush()
                 close_old_connections()
-                deadline = time.monotonic() + interval
-                while not stopping and time.monotonic() < deadline:
-                    time.sleep(min(0.05, interval))
+            wake = batches.boundary_after(timezone.now()).timestamp()
+            while not stopping and time.time() < wake:
+                time.sleep(min(0.2, max(0.0, wake - time.time())))
