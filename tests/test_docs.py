@@ -49,3 +49,24 @@ def test_every_management_command_is_mentioned_in_the_readme():
         if not re.search(rf"`tuidang {re.escape(name)}\b", README)
     )
     assert not missing, f"README.md does not mention {missing}"
+
+
+THREAT_MODEL = (ROOT / "docs" / "threat-model.md").read_text()
+# `tests/path.py::Class::test` or `::test`, as the threat model names the test for a mitigation.
+NAMED_TEST = re.compile(r"`(tests/[\w/]+\.py)(?:::(\w+))?(?:::(\w+))?")
+
+
+def test_every_test_the_threat_model_names_exists():
+    named = NAMED_TEST.findall(THREAT_MODEL)
+    assert len(named) > 30, "the threat model names too few tests: did the pattern change?"
+    missing = []
+    for path, first, second in named:
+        source = ROOT / path
+        if not source.is_file():
+            missing.append(path)
+            continue
+        text = source.read_text()
+        for name in (first, second):
+            if name and not re.search(rf"^\s*(?:class|def) {name}\b", text, re.M):
+                missing.append(f"{path}::{name}")
+    assert not missing, f"docs/threat-model.md names tests that do not exist: {missing}"
