@@ -10,11 +10,14 @@ stderr and to ``<data dir>/logs/gunicorn.log``.
 
 import logging
 import logging.handlers
-import re
 
 from gunicorn import glogging
 
 from tuidang.conf import data_dir, env_int
+
+# The one place gunicorn names a client is "Invalid request from ip=203.0.113.9: <error>";
+# the same filter as granian's blanks any address in any line.
+from tuidang.granian_conf import ScrubAddresses
 
 # gthread workers keep connections alive (sync workers close each one). The intake path is
 # CPU-bound Python with short SQLite write locks, so more threads per worker only add lock
@@ -40,20 +43,6 @@ accesslog = None
 errorlog = "-"
 loglevel = "info"
 logger_class = "tuidang.gunicorn_conf.PrivateLogger"
-
-# The one place gunicorn names a client: "Invalid request from ip=203.0.113.9: <error>".
-_ADDRESS = re.compile(r"\bip=\S+")
-
-
-class ScrubAddresses(logging.Filter):
-    """Blanks client addresses in a record's message before any handler writes it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        scrubbed = _ADDRESS.sub("ip=-", message)
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
-        return True
 
 
 class PrivateLogger(glogging.Logger):

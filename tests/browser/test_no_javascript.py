@@ -5,54 +5,18 @@ with plain HTML forms. Needs /usr/bin/chromium (`.ci/run` installs it).
 """
 
 import os
-import shutil
 from datetime import date
 
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 
 from tests.base import restore_reference_data, run_sequencer
+from tests.browser.base import BrowserTestCase
 from tuidang.declarations.models import Person, Status, Submission, TallyCounter
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = pytest.mark.slow
 
 
-class NoJavaScriptTestCase(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        # Playwright's synchronous API runs an event loop in this thread; the ORM calls made
-        # here between browser steps are ordinary blocking calls, which is what we want.
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        if not os.path.exists(CHROMIUM):
-            raise RuntimeError(
-                f"Chromium is not installed at {CHROMIUM}: apt-get install chromium "
-                "(`.ci/run` installs it)"
-            )
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
+class NoJavaScriptTestCase(BrowserTestCase):
     def setUp(self):
         restore_reference_data()
         self.context = self.browser.new_context(java_script_enabled=False, locale="zh-TW")

@@ -7,50 +7,19 @@ the CSP (script-src 'self') and the server's checks together. Needs /usr/bin/chr
 (`.ci/run` installs it); without it the test fails rather than skips.
 """
 
-import os
-import shutil
-
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.test import override_settings
 from django_otp_webauthn.models import WebAuthnCredential
 
 from tests.accounts.helpers import current_code
 from tests.base import PASSWORD, make_staff, restore_reference_data
+from tests.browser.base import BrowserTestCase
 from tuidang.accounts.models import AuditEvent
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = pytest.mark.slow
 
 
-class PasskeyBrowserTestCase(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
+class PasskeyBrowserTestCase(BrowserTestCase):
     def setUp(self):
         restore_reference_data()
         self.user = make_staff("lin", "volunteer")

@@ -213,7 +213,7 @@ def _in_batch_order(until: datetime, limit: int) -> list[int]:
     return ids[:limit]
 
 
-def _id_list(ids: list[int]) -> tuple[str, object]:
+def _id_list(ids: list[int]) -> tuple[str, list[int] | str]:
     """A SQL set of ``ids`` as one parameter: an array on PostgreSQL, JSON on SQLite (whose
     limit on parameters a batch of ten thousand would pass)."""
     if connection.vendor == "postgresql":

@@ -7,9 +7,6 @@ WAL so that what was deleted leaves the database files too. A run that forgot an
 one audit event holding counts only. See docs/privacy.md.
 """
 
-import signal
-import time
-
 from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
@@ -17,6 +14,7 @@ from django.utils import timezone
 
 from tuidang import dbfiles
 from tuidang.accounts.models import AuditEvent
+from tuidang.background import stop_on_signals
 from tuidang.declarations.models import Submission
 
 DEFAULT_INTERVAL = 3600.0
@@ -51,14 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="run once, then exit")
 
     def handle(self, *args, interval, once, **options):
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stopping = stop_on_signals()
         while True:
             done = run_once()
             summary = ", ".join(f"{key} {value}" for key, value in sorted(done.items()))
@@ -68,8 +59,5 @@ class Command(BaseCommand):
             if once:
                 return
             close_old_connections()
-            deadline = time.monotonic() + interval
-            while not stopping and time.monotonic() < deadline:
-                time.sleep(min(0.5, interval))
-            if stopping:
+            if stopping.wait(interval):
                 return

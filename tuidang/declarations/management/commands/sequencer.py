@@ -5,13 +5,13 @@ accepted before it, shuffled; between boundaries it only sleeps, so nothing publ
 when a declaration arrives.
 """
 
-import signal
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
+from tuidang.background import stop_on_signals
 from tuidang.declarations import batches, sequencer
 
 
@@ -39,17 +39,9 @@ class Command(BaseCommand):
         self.loop(batch, options["verbosity"])
 
     def loop(self, batch: int, verbosity: int) -> None:
-        stopping = False
-
-        def stop(signum, frame):
-            # Finish the batch in hand (its transactions commit or roll back whole), then exit.
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stopping = stop_on_signals()
         done = None
-        while not stopping:
+        while not stopping.is_set():
             boundary = batches.boundary_at_or_before(timezone.now())
             if boundary != done:
                 count = sequencer.log_batch(boundary, batch)
@@ -59,5 +51,5 @@ class Command(BaseCommand):
                     self.stdout.flush()
                 close_old_connections()
             wake = batches.boundary_after(timezone.now()).timestamp()
-            while not stopping and time.time() < wake:
-                time.sleep(min(0.2, max(0.0, wake - time.time())))
+            while not stopping.is_set() and time.time() < wake:
+                stopping.wait(min(0.2, max(0.0, wake - time.time())))

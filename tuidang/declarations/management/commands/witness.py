@@ -1,13 +1,11 @@
 """``tuidang witness``: push the latest checkpoint to the witnesses, on a timer (``tuidang serve``
 starts it); ``--once`` pushes once and exits."""
 
-import signal
-import threading
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from tuidang.background import stop_on_signals
 from tuidang.declarations import witnessing
 
 
@@ -28,9 +26,7 @@ class Command(BaseCommand):
         if once:
             self._round()
             return
-        stopping = threading.Event()
-        signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
-        signal.signal(signal.SIGINT, lambda signum, frame: stopping.set())
+        stopping = stop_on_signals()
         if not witnesses:
             # Stay up and idle rather than exit: ``serve`` would restart a command that exits.
             self.stdout.write("no witnesses configured (TUIDANG_WITNESSES); idle")
