@@ -3,8 +3,8 @@
 granian's HTTP layer (Rust, hyper) reads request headers without any Python thread, and
 ``tuidang.asgi`` reads each body in full before Django runs: a client that sends slowly costs a
 few kilobytes, never a worker. A client gets ``HEADER_TIMEOUT_MS`` to send its headers and
-``bodylimit.BODY_TIMEOUT_SECONDS`` for its body. Each worker process runs Django's views in one
-thread (ASGI runs synchronous views on one thread per process); ``tuidang serve`` chooses the
+``bodylimit.BODY_TIMEOUT_SECONDS`` for its body. Each worker process runs Django in one
+thread, handed each request once (``tuidang.asgi.WsgiBridge``); ``tuidang serve`` chooses the
 number of processes (bench/RESULTS.md).
 
 Privacy rule 1 applies to the server too: no access log, and every line granian writes passes
