@@ -1,0 +1,128 @@
+"""Bad input found by the review (issue 8), each refused the way a user meets it."""
+
+import json
+
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.base import BaseTestCase, login_verified, make_submission
+from tests.declarations.test_declare import form_data, person
+from tuidang.declarations.models import Flag, Person, Submission
+
+# Each is a whole alias that draws nothing.
+BLANK_NAMES = {
+    "zero-width space": "\u200b",
+    "zero-width non-joiner and joiner": "\u200c\u200d",
+    "word joiner": "\u2060",
+    "byte order mark": "\ufeff",
+    "left-to-right and right-to-left marks": "\u200e\u200f",
+    "Hangul filler": "\u3164",
+    "halfwidth Hangul filler": "\uffa0",
+    "braille blank": "\u2800",
+    "soft hyphen": "\u00ad",
+    "tag characters": "\U000e0041\U000e007f",
+    "spaces around a zero-width space": " \u200b\u3000",
+    "a combining mark alone": "\u0301",
+    "variation selector": "\ufe0f",
+}
+BLANK = {
+    "en": "This name is made only of invisible characters or spaces. "
+    "Enter a name or an alias that can be read.",
+    "zh-hans": "这个名字只有看不见的字符或空格。请填写一个看得见的姓名或化名。",
+    "zh-hant": "這個名字只有看不見的字元或空格。請填寫一個看得見的姓名或化名。",
+}
+NONCHARACTER = {
+    "en": "Remove U+FFFF from this name: it is not a character of any script.",
+    "zh-hans": "请从名字中删除 U+FFFF：它不是任何文字的字符。",
+    "zh-hant": "請從名字中刪除 U+FFFF：它不是任何文字的字元。",
+}
+CONTROL = {
+    "en": "Remove the invisible control characters from this text.",
+    "zh-hans": "请删除这段文字中看不见的控制字符。",
+    "zh-hant": "請刪除這段文字中看不見的控制字元。",
+}
+LANGUAGES = ("en", "zh-hans", "zh-hant")
+
+
+def api_post(client, body, lang):
+    return client.post(
+        f"/api/v1/declarations?lang={lang}", json.dumps(body), content_type="application/json"
+    )
+
+
+class BlankNamesTestCase(BaseTestCase):
+    """An alias made only of invisible characters is refused on every way in, in every language."""
+
+    def test_the_form_refuses_them(self):
+        for lang in LANGUAGES:
+            for what, name in BLANK_NAMES.items():
+                with self.subTest(lang=lang, name=what):
+                    page = self.client.post(
+                        f"/{lang}/declare/", form_data(person(name, ["party"], "我的声明"))
+                    )
+                    self.assertContains(page, BLANK[lang], status_code=400)
+        self.assertFalse(Submission.objects.exists())
+
+    def test_the_api_refuses_them(self):
+        for lang in LANGUAGES:
+            for what, name in BLANK_NAMES.items():
+                with self.subTest(lang=lang, name=what):
+                    response = api_post(
+                        self.client, {"people": [{"name": name, "organisations": ["party"]}]}, lang
+                    )
+                    self.assertEqual(response.status_code, 400)
+                    self.assertEqual(response.json(), {"errors": {"people[0].name": [BLANK[lang]]}})
+        self.assertFalse(Submission.objects.exists())
+
+    @time_machine.travel("2026-11-23 10:00Z", tick=False)
+    def test_csv_import_refuses_them(self):
+        login_verified(self.client, self.val)
+        rows = "".join(f"{name},party,,,2026-11-20,phone,\n" for name in BLANK_NAMES.values())
+        text = "name,organisations,region,statement,date,channel,family\n" + rows
+        for lang in LANGUAGES:
+            with self.subTest(lang=lang):
+                response = self.client.post(
+                    f"/{lang}/staff/import/",
+                    {"file": SimpleUploadedFile("b.csv", text.encode(), content_type="text/csv")},
+                )
+                self.assertEqual(response.status_code, 200)
+                page = response.content.decode()
+                self.assertEqual(page.count(f"name: {BLANK[lang]}"), len(BLANK_NAMES), page)
+        self.assertFalse(Submission.objects.exists())
+
+    def test_noncharacters_and_separators_are_refused_in_names(self):
+        for lang in LANGUAGES:
+            with self.subTest(lang=lang):
+                for name, message in [
+                    ("松\uffff山", NONCHARACTER[lang]),
+                    ("松山\U0010ffff", NONCHARACTER[lang].replace("U+FFFF", "U+10FFFF")),
+                    ("松\ufdd0山", NONCHARACTER[lang].replace("U+FFFF", "U+FDD0")),
+                    ("松\u2028山", CONTROL[lang]),
+                    ("松\u2029山", CONTROL[lang]),
+                ]:
+                    page = self.client.post(f"/{lang}/declare/", form_data(person(name, ["party"])))
+                    self.assertContains(page, message, status_code=400)
+                    response = api_post(
+                        self.client, {"people": [{"name": name, "organisations": ["party"]}]}, lang
+                    )
+                    self.assertEqual(response.json(), {"errors": {"people[0].name": [message]}})
+        self.assertFalse(Submission.objects.exists())
+
+    def test_names_with_joiners_between_letters_are_kept(self):
+        # Joiners inside a name are part of some scripts and of emoji sequences.
+        for name in ["می\u200cخواهم", "👨\u200d👩\u200d👧", "Ann\u00adMarie"]:
+            page = self.client.post("/en/declare/", form_data(person(name, ["party"])))
+            self.assertEqual(page.status_code, 200, page.content)
+        self.assertEqual(
+            sorted(Person.objects.values_list("name", flat=True)),
+            sorted(["می\u200cخواهم", "👨\u200d👩\u200d👧", "Ann\u00adMarie"]),
+        )
+
+    def test_invisible_characters_do_not_hide_a_duplicate(self):
+        make_submission("松山", region="CN-SX")
+        page = self.client.post(
+            "/en/declare/", form_data(person("松\u200b山\u2060", ["party"], region="CN-SX"))
+        )
+        self.assertEqual(page.status_code, 200)
+        latest = Submission.objects.latest("pk")
+        self.assertIn(Flag.DUPLICATE, latest.flags)
