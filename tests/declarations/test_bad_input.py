@@ -126,3 +126,52 @@ class BlankNamesTestCase(BaseTestCase):
         self.assertEqual(page.status_code, 200)
         latest = Submission.objects.latest("pk")
         self.assertIn(Flag.DUPLICATE, latest.flags)
+
+
+class RepeatedKeysTestCase(BaseTestCase):
+    """A JSON object naming a key twice is refused: no reader may pick a different one."""
+
+    def test_a_repeated_key_is_refused_and_named(self):
+        for lang, message in [
+            ("en", "The key “name” appears more than once in one object. Send it once."),
+            ("zh-hans", "键“name”在同一个对象中出现了不止一次。请只发送一次。"),
+            ("zh-hant", "鍵「name」在同一個物件中出現了不只一次。請只傳送一次。"),
+        ]:
+            with self.subTest(lang=lang):
+                response = self.client.post(
+                    f"/api/v1/declarations?lang={lang}",
+                    '{"people": [{"name": "", "name": "松山", "organisations": ["party"]}]}',
+                    content_type="application/json",
+                )
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(response.json(), {"errors": {"body": [message]}})
+        self.assertFalse(Submission.objects.exists())
+
+    def test_at_the_top_level_too(self):
+        body = (
+            '{"people": [{"name": "松山", "organisations": ["party"]}],'
+            ' "date": "2026-01-01", "date": "2026-01-02"}'
+        )
+        response = self.client.post(
+            "/api/v1/declarations?lang=en", body, content_type="application/json"
+        )
+        self.assertEqual(
+            response.json(),
+            {
+                "errors": {
+                    "body": ["The key “date” appears more than once in one object. Send it once."]
+                }
+            },
+        )
+        self.assertFalse(Submission.objects.exists())
+
+    def test_the_same_key_in_different_objects_is_fine(self):
+        body = {
+            "people": [
+                {"name": "松山", "organisations": ["party"]},
+                {"name": "明月", "organisations": ["party"]},
+            ]
+        }
+        response = api_post(self.client, body, "en")
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual(Person.objects.count(), 2)
