@@ -5,9 +5,9 @@ import json
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.base import BaseTestCase, login_verified, make_submission
-from tests.declarations.test_declare import form_data, person
-from tuidang.declarations.models import Flag, Person, Submission
+from tests.base import BaseTestCase, login_verified, make_submission, run_sequencer
+from tests.declarations.test_declare import form_data, person, receipt_code_in
+from tuidang.declarations.models import Checkpoint, Flag, Person, Submission
 
 # Each is a whole alias that draws nothing.
 BLANK_NAMES = {
@@ -175,3 +175,135 @@ class RepeatedKeysTestCase(BaseTestCase):
         response = api_post(self.client, body, "en")
         self.assertEqual(response.status_code, 201, response.content)
         self.assertEqual(Person.objects.count(), 2)
+
+
+# Each is refused by every numeric parameter: a superscript ("²".isdigit() is True but int()
+# fails), full-width digits (int() reads them), a sign, and more digits than a bigint holds.
+NOT_NUMBERS = ["²", "１２", "１", "-1", "1" * 25, "9999999999999999999"]
+
+
+class NumericParametersTestCase(BaseTestCase):
+    """Numbers in query strings and forms: ASCII digits only, bounded, never a 500."""
+
+    def grow(self, people: int) -> None:
+        """Log ``people`` more declarations (distinct aliases: none is held as a duplicate)."""
+        start = Person.objects.count()
+        make_submission(*[f"人{i}" for i in range(start, start + people)], region="CN-HB")
+        run_sequencer()
+
+    def assertApiError(self, url, field, messages):
+        for lang, message in messages.items():
+            response = self.client.get(f"{url}&lang={lang}")
+            self.assertEqual(response.status_code, 400, (url, response.content))
+            self.assertEqual(response.json(), {"errors": {field: [message]}}, url)
+
+    def test_proof_index(self):
+        self.grow(3)
+        for value in NOT_NUMBERS:
+            with self.subTest(index=value):
+                self.assertApiError(
+                    f"/api/v1/proof?index={value}",
+                    "index",
+                    {
+                        "en": "The index must be a whole number from 0.",
+                        "zh-hans": "序号必须是从 0 开始的整数。",
+                    },
+                )
+        self.assertEqual(self.client.get("/api/v1/proof?index=1").status_code, 200)
+
+    def test_consistency_sizes(self):
+        self.grow(1)
+        self.grow(1)
+        for value in NOT_NUMBERS:
+            for query, field in [(f"old={value}&new=2", "old"), (f"old=1&new={value}", "new")]:
+                with self.subTest(query=query):
+                    self.assertApiError(
+                        f"/api/v1/consistency?{query}",
+                        field,
+                        {"en": "The size must be a whole number from 0."},
+                    )
+        self.assertEqual(self.client.get("/api/v1/consistency?old=1&new=2").status_code, 200)
+
+    def test_checkpoints_page(self):
+        self.grow(1)
+        for value in [*NOT_NUMBERS, "0"]:
+            with self.subTest(page=value):
+                self.assertApiError(
+                    f"/api/v1/checkpoints?page={value}",
+                    "page",
+                    {"en": "The page must be a whole number from 1."},
+                )
+                # The page falls back to the first page.
+                page = self.client.get(f"/en/log/checkpoints/?page={value}")
+                self.assertContains(page, Checkpoint.objects.get().root_b64)
+        self.assertEqual(self.client.get("/api/v1/checkpoints?page=1").status_code, 200)
+        self.assertEqual(self.client.get("/en/log/checkpoints/?page=1").status_code, 200)
+
+    def test_statements_page(self):
+        self.grow(1)
+        today = Person.objects.get().submission.declared_on.isoformat()
+        for value in NOT_NUMBERS:
+            with self.subTest(page=value):
+                self.assertApiError(
+                    f"/api/v1/statements?date={today}&page={value}",
+                    "page",
+                    {"en": "The page must be a whole number from 1."},
+                )
+                page = self.client.get(f"/en/statements/{today}/?page={value}")
+                self.assertContains(page, "There is no page", status_code=404)
+        ok = self.client.get(f"/api/v1/statements?date={today}&page=1")
+        self.assertEqual(ok.status_code, 200)
+        self.assertContains(self.client.get(f"/en/statements/{today}/?page=1"), "人0")
+
+    def test_receipt_leaf(self):
+        response = self.client.post(
+            "/en/declare/", form_data(person("自己", ["party"]), want_receipt=True)
+        )
+        code = receipt_code_in(response.content.decode())
+        run_sequencer()
+        for value in NOT_NUMBERS:
+            with self.subTest(leaf=value):
+                response = self.client.post(
+                    "/zh-hans/receipt/", {"code": code, "action": "proof", "leaf": value}
+                )
+                self.assertNotIn("Content-Disposition", response)
+                self.assertContains(response, "这份声明没有这个日志条目。")
+        response = self.client.post("/en/receipt/", {"code": code, "action": "proof", "leaf": "0"})
+        self.assertIn("Content-Disposition", response)
+
+    def test_remove_a_person_from_the_form(self):
+        two = [person("松山", ["party"]), person("明月", ["party"])]
+        for value in NOT_NUMBERS:
+            with self.subTest(remove=value):
+                page = self.client.post("/en/declare/", form_data(*two, remove=value))
+                self.assertEqual(page.status_code, 200)
+                self.assertContains(page, 'value="松山"')
+                self.assertContains(page, 'value="明月"')
+        page = self.client.post("/en/declare/", form_data(*two, remove="1"))
+        self.assertContains(page, 'value="松山"')
+        self.assertNotContains(page, 'value="明月"')
+        self.assertFalse(Submission.objects.exists())
+
+    def test_staff_pages(self):
+        login_verified(self.client, self.val)
+        for value in [*NOT_NUMBERS, "x"]:
+            with self.subTest(total=value):
+                page = self.client.post(
+                    "/en/staff/intake/",
+                    {
+                        "person-TOTAL_FORMS": value,
+                        "person-INITIAL_FORMS": "0",
+                        "person-0-name": "松山",
+                        "channel": "phone",
+                        "declared_on": "2026-11-20",
+                        "add": "1",
+                    },
+                )
+                self.assertContains(page, 'value="2" id="id_person-TOTAL_FORMS"')
+                self.assertContains(page, 'value="松山"')
+        login_verified(self.client, self.mo)
+        make_submission("等待", statement="http://example.com")
+        for value in NOT_NUMBERS:
+            with self.subTest(page=value):
+                page = self.client.get(f"/en/staff/queue/?page={value}")
+                self.assertContains(page, "等待")
