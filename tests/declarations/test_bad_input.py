@@ -5,7 +5,13 @@ import json
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.base import BaseTestCase, login_verified, make_submission, run_sequencer
+from tests.base import (
+    BaseTestCase,
+    BrowserClient,
+    login_verified,
+    make_submission,
+    run_sequencer,
+)
 from tests.declarations.test_declare import form_data, person, receipt_code_in
 from tuidang.declarations.models import Checkpoint, Flag, Person, Submission
 
@@ -307,3 +313,59 @@ class NumericParametersTestCase(BaseTestCase):
             with self.subTest(page=value):
                 page = self.client.get(f"/en/staff/queue/?page={value}")
                 self.assertContains(page, "等待")
+
+
+class ClientWithoutHost(BrowserClient):
+    """A client that sends HTTP/1.1 requests with no Host header at all."""
+
+    def _base_environ(self, **request):
+        environ = super()._base_environ(**request)
+        environ.pop("HTTP_HOST", None)
+        return environ
+
+
+class HostTestCase(BaseTestCase):
+    def test_http_1_1_without_host_is_400(self):
+        client = ClientWithoutHost()
+        for lang, message in [
+            ("en", "This request has no Host header, which HTTP/1.1 requires."),
+            ("zh-hans", "此请求没有 HTTP/1.1 必需的 Host 请求头。"),
+            ("zh-hant", "此請求沒有 HTTP/1.1 必需的 Host 標頭。"),
+        ]:
+            with self.subTest(lang=lang):
+                response = client.get("/en/", HTTP_ACCEPT_LANGUAGE=lang)
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(response.content.decode(), message + "\n")
+                self.assertEqual(response["Content-Language"], lang)
+        body = {"people": [{"name": "松山", "organisations": ["party"]}]}
+        response = client.post(
+            "/api/v1/declarations", json.dumps(body), content_type="application/json"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(Submission.objects.exists())
+
+    def test_http_1_0_without_host_is_served(self):
+        response = ClientWithoutHost().get("/en/", SERVER_PROTOCOL="HTTP/1.0")
+        self.assertContains(response, "<html")
+
+    def test_an_unknown_host_is_logged_once_as_a_warning_without_traceback(self):
+        with self.assertLogs("django.security.DisallowedHost", "DEBUG") as logs:
+            for _attempt in range(3):
+                response = self.client.get("/en/", HTTP_HOST="unknown-host-1.example")
+                self.assertEqual(response.status_code, 400)
+            self.client.get("/en/", HTTP_HOST="unknown-host-2.example")
+        self.assertEqual(
+            [(r.levelname, r.exc_info, r.exc_text) for r in logs.records],
+            [("WARNING", None, None)] * 2,
+        )
+        self.assertEqual(
+            logs.output,
+            [
+                "WARNING:django.security.DisallowedHost:Invalid HTTP_HOST header: "
+                "'unknown-host-1.example'. You may need to add 'unknown-host-1.example' "
+                "to ALLOWED_HOSTS.",
+                "WARNING:django.security.DisallowedHost:Invalid HTTP_HOST header: "
+                "'unknown-host-2.example'. You may need to add 'unknown-host-2.example' "
+                "to ALLOWED_HOSTS.",
+            ],
+        )
