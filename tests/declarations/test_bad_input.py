@@ -369,3 +369,63 @@ class HostTestCase(BaseTestCase):
                 "to ALLOWED_HOSTS.",
             ],
         )
+
+
+class ErrorLanguageTestCase(BaseTestCase):
+    """An API error says in ``Content-Language`` the language its text is written in."""
+
+    def assertSpeaks(self, response, lang, text):
+        self.assertGreaterEqual(response.status_code, 400)
+        self.assertIn(text, response.content.decode())
+        self.assertEqual(response["Content-Language"], lang)
+
+    def test_intake_errors(self):
+        for lang, method, empty_name in [
+            ("en", "Send declarations with POST.", "Enter a name or an alias."),
+            ("zh-hans", "请用 POST 方法提交声明。", "请填写姓名或化名。"),
+            ("zh-hant", "請用 POST 方法送出聲明。", "請填寫姓名或化名。"),
+        ]:
+            other = "zh-hans" if lang == "en" else "en"
+            with self.subTest(lang=lang):
+                # ?lang= wins over Accept-Language; the header must follow the text.
+                url = f"/api/v1/declarations?lang={lang}"
+                response = self.client.get(url, HTTP_ACCEPT_LANGUAGE=other)
+                self.assertSpeaks(response, lang, method)
+                response = api_post(
+                    self.client, {"people": [{"name": "", "organisations": ["party"]}]}, lang
+                )
+                self.assertSpeaks(response, lang, empty_name)
+                response = self.client.post(
+                    url, "{", content_type="application/json", HTTP_ACCEPT_LANGUAGE=other
+                )
+                self.assertSpeaks(response, lang, "JSON")
+                # Without ?lang=, Accept-Language.
+                response = self.client.post(
+                    "/api/v1/declarations",
+                    "[]",
+                    content_type="application/json",
+                    HTTP_ACCEPT_LANGUAGE=lang,
+                )
+                self.assertEqual(response["Content-Language"], lang)
+        self.assertFalse(Submission.objects.exists())
+
+    def test_read_api_errors(self):
+        for lang, page_message in [
+            ("en", "The page must be a whole number from 1."),
+            ("zh-hans", "页码必须是从 1 开始的整数。"),
+            ("zh-hant", "頁碼必須是從 1 開始的整數。"),
+        ]:
+            other = "zh-hans" if lang == "en" else "en"
+            with self.subTest(lang=lang):
+                for url in [
+                    f"/api/v1/checkpoints?page=x&lang={lang}",
+                    f"/api/v1/statements?page=x&lang={lang}",
+                ]:
+                    response = self.client.get(url, HTTP_ACCEPT_LANGUAGE=other)
+                    self.assertSpeaks(response, lang, page_message)
+                response = self.client.get("/api/v1/checkpoints?page=x", HTTP_ACCEPT_LANGUAGE=lang)
+                self.assertSpeaks(response, lang, page_message)
+                response = self.client.get(
+                    f"/api/v1/proof?index=x&lang={lang}", HTTP_ACCEPT_LANGUAGE=other
+                )
+                self.assertEqual(response["Content-Language"], lang)
