@@ -40,11 +40,12 @@ class RequireHostMiddleware:
 class UnknownHostOnce(logging.Filter):
     """Each unknown host once per process, as one WARNING line without traceback.
 
-    ``LIMIT`` bounds the memory: a scanner sending a different host each time is logged again
-    once that many different hosts were seen.
+    ``LIMIT`` and ``KEY_LENGTH`` bound the memory (a Host header can be kilobytes long): a
+    scanner sending a different host each time is logged again once that many were seen.
     """
 
     LIMIT = 1024
+    KEY_LENGTH = 200
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,7 +55,7 @@ class UnknownHostOnce(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         record.exc_info, record.exc_text, record.stack_info = None, None, None
-        message = record.getMessage()
+        message = record.getMessage()[: self.KEY_LENGTH]
         with self._lock:
             if message in self._seen:
                 return False
