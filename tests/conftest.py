@@ -18,6 +18,22 @@ def pytest_configure(config):
     # `tuidang serve` collects the static files here; tests do not, and WhiteNoise would warn
     # in every test that the directory is missing.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    # Django's test client sends no Host header, which tuidang refuses under HTTP/1.1 as
+    # every server must (tuidang.hosts); send one as every browser does.
+    _send_host_like_a_browser()
+
+
+def _send_host_like_a_browser() -> None:
+    from django.test.client import RequestFactory
+
+    base_environ = RequestFactory._base_environ
+
+    def with_host(self, **request):
+        environ = base_environ(self, **request)
+        environ.setdefault("HTTP_HOST", environ["SERVER_NAME"])
+        return environ
+
+    RequestFactory._base_environ = with_host  # type: ignore[method-assign]
 
 
 def _skip_to_failure(report, allowed: bool) -> None:

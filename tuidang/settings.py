@@ -40,6 +40,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: nothing after it sees the client's address or user agent in clear.
     "tuidang.privacy.PrivacyMiddleware",
+    # HTTP/1.1 without Host: 400 (Django would take the server's own name for it).
+    "tuidang.hosts.RequireHostMiddleware",
     # Before anything reads a body: oversized and multipart bodies are refused from their headers.
     "tuidang.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -244,6 +246,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"unknown_host_once": {"()": "tuidang.hosts.UnknownHostOnce"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         "file": {
@@ -257,6 +260,8 @@ LOGGING = {
         # django.request and django.security log the request object on errors; the
         # privacy middleware has already blanked its address and agent by then.
         "django.server": {"handlers": [], "propagate": False},
+        # Scanners send unknown hosts by the thousand: one line each, no traceback (hosts.py).
+        "django.security.DisallowedHost": {"filters": ["unknown_host_once"]},
     },
 }
 

@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tuidang.declarations import contacts, regions
+from tuidang.declarations import contacts, names, regions
 from tuidang.declarations.models import Channel, Organisation, active_organisations
 
 # C0 and C1 controls, DEL, and the Unicode bidi overrides that can disguise text.
-# Statements may keep line breaks and tabs; names may not.
+# Statements may keep line breaks and tabs; names may not (nor Unicode's line and paragraph
+# separators).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 EARLIEST_DATE = date(2004, 11, 1)  # the campaign's first declarations
 NO_CONTACTS_KEY = _(
     "This site takes no contact details at the moment: the centre has not set up the key that "
@@ -147,7 +148,7 @@ class PersonForm(forms.Form):
         name = reject_control_characters(self.cleaned_data["name"])
         if not name.strip():
             raise ValidationError(_("Enter a name or an alias."), code="required")
-        return name.strip()
+        return names.check_name(name.strip())
 
     def clean_statement(self):
         return reject_control_characters(self.cleaned_data["statement"], allow_breaks=True).strip()

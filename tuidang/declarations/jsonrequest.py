@@ -1,8 +1,9 @@
 """Reading a JSON request body without ever answering with Django's HTML error pages.
 
 Partners call the API from scripts and apps; every way a body can be wrong (wrong content type,
-too big, not UTF-8, control characters, not JSON, lone surrogates) ends in ``BadBody``, which
-the view turns into a JSON error with a message in the request's language.
+too big, not UTF-8, control characters, not JSON, a key repeated in an object, lone
+surrogates) ends in ``BadBody``, which the view turns into a JSON error with a message in the
+request's language.
 """
 
 import json
@@ -18,6 +19,23 @@ from django.utils.translation import gettext as _
 # line feed and carriage return are allowed; naming them gives a clearer message than the
 # parser's "Invalid control character at...".
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class RepeatedKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of repeated keys, so {"name": "", "name": "x"} would be checked
+    # as "x" by one reader and taken as "" by another: refuse it.
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise RepeatedKey(key)
+        obj[key] = value
+    return obj
 
 
 class BadBody(Exception):
@@ -71,7 +89,14 @@ def read_json(request: HttpRequest) -> Any:
     if RAW_CONTROL.search(text):
         raise BadBody(400, _("The body contains control characters. Remove them."))
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except RepeatedKey as repeated:
+        raise BadBody(
+            400,
+            _("The key “%(key)s” appears more than once in one object. Send it once.")
+            # A key can be as long as the body: name enough of it to find it.
+            % {"key": repeated.key if len(repeated.key) <= 40 else repeated.key[:40] + "…"},
+        ) from None
     except json.JSONDecodeError as error:
         raise BadBody(
             400,

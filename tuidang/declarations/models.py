@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tuidang.declarations import regions
+from tuidang.declarations import names, regions
 
 
 class Channel(models.TextChoices):
@@ -143,8 +143,8 @@ post_migrate.connect(active_organisations.clear, dispatch_uid="organisations-cac
 
 
 def normalise_name(name: str) -> str:
-    """Aliases compared for duplicates: case, width and spacing folded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
+    """Aliases compared for duplicates: case, width, spacing and invisible characters folded."""
+    return names.fold(name)
 
 
 def fingerprint(text: str) -> str:

@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from tuidang.declarations import params
 from tuidang.declarations import tally as maths
 from tuidang.declarations.models import TallyCounter
 from tuidang.declarations.views.statements import parse_day, statements_of
@@ -122,12 +123,13 @@ def statements(request):
     day, problem = _requested_day(request)
     if day is None:
         return problem
-    raw_page = request.GET.get("page", "1").strip() or "1"
-    if not raw_page.isdigit():
+    raw_page = request.GET.get("page", "").strip() or "1"
+    number = params.whole_number(raw_page, minimum=1)
+    if number is None:
         return error("page", _("The page must be a whole number from 1."))
     paginator = Paginator(statements_of(day), settings.STATEMENTS_PER_PAGE)
     try:
-        page = paginator.page(int(raw_page))
+        page = paginator.page(number)
     except InvalidPage:
         return error(
             "page",

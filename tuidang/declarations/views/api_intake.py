@@ -50,7 +50,10 @@ def declarations(request: HttpRequest) -> HttpResponse:
     language = request.GET.get("lang", "")
     if language in dict(settings.LANGUAGES):
         with translation.override(language):
-            return _declarations(request)
+            response = _declarations(request)
+        # LocaleMiddleware would name the language of Accept-Language, not of the text.
+        response.headers["Content-Language"] = language
+        return response
     return _declarations(request)
 
 

@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tuidang import ratelimit
-from tuidang.declarations import batches, regions
+from tuidang.declarations import batches, params, regions
 from tuidang.declarations.forms import (
     EARLIEST_DATE,
     BasePersonFormSet,
@@ -85,9 +85,9 @@ def declare(request: HttpRequest) -> HttpResponse:
         if "add" in request.POST and len(people) < settings.FAMILY_MAX_SIZE:
             people.append({})
         elif "remove" in request.POST and len(people) > 1:
-            index = request.POST["remove"]
-            if index.isdigit() and int(index) < len(people):
-                del people[int(index)]
+            index = params.whole_number(request.POST["remove"], maximum=len(people) - 1)
+            if index is not None:
+                del people[index]
         return _render(request, person_formset(initial=people), _typed_submission(form))
 
     if submission_limit_reached(request):

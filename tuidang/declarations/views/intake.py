@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from tuidang.accounts.decorators import has_role, staff_required
 from tuidang.accounts.models import MODERATOR, VOLUNTEER, AuditEvent
-from tuidang.declarations import csvimport
+from tuidang.declarations import csvimport, params
 from tuidang.declarations.forms import PersonFormSet, StaffSubmissionForm
 from tuidang.declarations.models import (
     Call,
@@ -59,7 +59,7 @@ class CallLinkForm(forms.Form):
 def with_one_more_row(data):
     """The posted data with one more (blank) person row, keeping everything typed so far."""
     data = data.copy()
-    total = int(data.get(f"{PREFIX}-TOTAL_FORMS") or 1)
+    total = params.whole_number(data.get(f"{PREFIX}-TOTAL_FORMS")) or 1
     data[f"{PREFIX}-TOTAL_FORMS"] = str(min(total + 1, settings.FAMILY_MAX_SIZE))
     return data
 

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from tuidang.declarations import batches, logstore, witnessing
+from tuidang.declarations import batches, logstore, params, witnessing
 from tuidang.declarations.logstore import Checkpoint
 from tuidang.declarations.views.api import error, open_data
 from tuidang.ledger import FormatError, format_proof, parse_tile_path
@@ -98,15 +98,15 @@ def log_page(request):
 
 
 def _page_number(request) -> int | None:
-    raw = request.GET.get("page", "1").strip() or "1"
-    return int(raw) if raw.isdigit() and int(raw) >= 1 else None
+    return params.whole_number(request.GET.get("page", "").strip() or "1", minimum=1)
 
 
 @require_safe
 def checkpoints_page(request):
-    number = _page_number(request)
+    # A page number that is not one (a mangled link) shows the first page.
+    number = _page_number(request) or 1
     paginator = Paginator(Checkpoint.objects.all(), CHECKPOINTS_PER_PAGE)
-    if number is None or number > paginator.num_pages:
+    if number > paginator.num_pages:
         raise Http404(_("There is no such page."))
     return render(request, "declarations/log_checkpoints.html", {"page": paginator.page(number)})
 
@@ -155,8 +155,7 @@ def checkpoints_api(request):
 
 
 def _whole_number(raw: str) -> int | None:
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 19 else None
+    return params.whole_number(raw.strip())
 
 
 @open_data

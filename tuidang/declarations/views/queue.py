@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from tuidang.accounts.decorators import staff_required
 from tuidang.accounts.models import MODERATOR, AuditEvent
+from tuidang.declarations import params
 from tuidang.declarations.forms import reject_control_characters
 from tuidang.declarations.models import (
     Flag,
@@ -208,7 +209,7 @@ def queue(request):
     if flag:
         # Flags are a JSON list of strings; matching the quoted string works on SQLite and PostgreSQL.
         pending = pending.filter(flags__icontains=f'"{flag}"')
-    page = Paginator(pending, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(pending, PER_PAGE).get_page(params.whole_number(request.GET.get("page")))
     submissions = list(
         page.object_list.select_related("entered_by").prefetch_related(
             Prefetch("people", queryset=Person.objects.prefetch_related("organisations"))

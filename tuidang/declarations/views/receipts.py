@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tuidang import ratelimit
-from tuidang.declarations import batches, logstore, witnessing
+from tuidang.declarations import batches, logstore, params, witnessing
 from tuidang.declarations.logstore import Checkpoint
 from tuidang.declarations.models import Submission
 from tuidang.declarations.views.declare import HOUR, retry_after_seconds
@@ -89,9 +89,9 @@ def receipt(request: HttpRequest) -> HttpResponse:
 def _tlog_proof(submission: Submission, leaf: str) -> HttpResponse | None:
     """One of the submission's receipts as a download (None if the leaf is not one of its
     entries in the latest signed checkpoint)."""
-    index = int(leaf) if leaf.isdigit() and len(leaf) < 19 else -1
+    index = params.whole_number(leaf)
     latest = Checkpoint.objects.latest_signed()
-    if latest is None or not 0 <= index < latest.size:
+    if latest is None or index is None or index >= latest.size:
         return None
     if not submission.people.filter(leaf_index=index).exists():
         return None

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from tuidang.declarations import params
 from tuidang.declarations.forms import EARLIEST_DATE
 from tuidang.declarations.models import Person
 
@@ -81,7 +82,9 @@ def day(request, day: str):
     query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
     paginator = Paginator(statements_of(parsed, query), settings.STATEMENTS_PER_PAGE)
     try:
-        page = paginator.page(request.GET.get("page") or 1)
+        # Paginator.page would take "１２" (full-width) as 12; 0 is its own "no such page".
+        number = params.whole_number(request.GET.get("page", "").strip() or "1")
+        page = paginator.page("" if number is None else number)
     except InvalidPage:
         message = _("There is no page “%(page)s” for this day; it has %(pages)d.") % {
             "page": request.GET.get("page", "")[:10],
