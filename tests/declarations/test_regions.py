@@ -3,7 +3,10 @@ Kong, Macau and Taiwan accepted by their ISO 3166-1 codes and never listed as pr
 
 import html
 import json
+import os
 import re
+import subprocess
+import sys
 import unicodedata
 
 from django.test import SimpleTestCase
@@ -11,7 +14,7 @@ from django.utils import translation
 
 from tests.base import BaseTestCase, login_verified, make_submission, run_sequencer
 from tests.declarations.test_declare import form_data, person
-from tuidang.declarations import regions
+from tuidang.declarations import collation, regions
 from tuidang.declarations.models import Person, TallyCounter
 
 LANGUAGES = ("zh-hans", "zh-hant", "en")
@@ -115,11 +118,35 @@ class CountryNamesTestCase(SimpleTestCase):
         first = {lang: regions.countries_sorted(lang)[0][1] for lang in LANGUAGES}
         self.assertEqual(first, {"zh-hans": "阿尔巴尼亚", "zh-hant": "巴貝多", "en": "Afghanistan"})
 
+    def test_the_shipped_order_is_the_collation_of_the_current_names(self):
+        # Computed ahead (pypinyin is a development dependency); a new Babel whose names sort
+        # differently fails here until `python -m tuidang.declarations.collation` is run.
+        shipped = json.loads(regions._ORDER_FILE.read_text(encoding="utf-8"))
+        self.assertEqual(shipped, collation.country_order())
+        for language in LANGUAGES:
+            self.assertEqual(sorted(shipped[language]), sorted(regions.COUNTRY_CODES))
+
+    def test_serving_does_not_load_pypinyin(self):
+        # Every view and form imported, and each language's region lists built, as a worker does.
+        script = (
+            "import sys, django; django.setup(); import tuidang.urls;"
+            "from django.utils import translation; from tuidang.declarations import regions;"
+            "[translation.activate(l) or regions.choices() for l in regions.LANGUAGES];"
+            "print(len(regions.choices()[2][1]), 'pypinyin' in sys.modules)"
+        )
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tuidang.settings"}
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+        )
+        self.assertEqual(
+            done.stdout.split(), [str(len(regions.COUNTRY_CODES)), "False"], done.stderr
+        )
+
     def test_every_chinese_name_has_a_reading(self):
         # A character pypinyin cannot read would sort by its code point, out of place.
         for language in ("zh-hans", "zh-hant"):
             for code, name in regions.country_names(language).items():
-                key = regions.sort_key(name, language)[0]
+                key = collation.sort_key(name, language)[0]
                 unread = [chunk for kind, chunk, _tone in key if kind == 0 and HAN.search(chunk)]
                 self.assertEqual(unread, [], (language, code, name))
 

@@ -7,21 +7,21 @@ ISO 3166-1 alpha-2 codes for every other country. Those three codes are identifi
 entries stay valid; nothing shown to a reader calls the three places provinces of the PRC.
 Partner apps send the ISO 3166-1 codes ``HK``, ``MO`` and ``TW``: ``canonical`` maps them.
 
-Country names come from CLDR (Babel) in each language; lists are sorted by each language's
-collation: English by letter ignoring case and accents, Simplified Chinese by pinyin (CLDR's
-default for zh-Hans), Traditional Chinese by zhuyin (bopomofo; CLDR's zhuyin collation, the
-phonetic order used in Taiwan), both from pypinyin, syllable by syllable, tone breaking ties.
+Country names come from CLDR (Babel) in each language (zh_Hant is CLDR's Taiwan usage).
+Lists follow each language's collation, computed ahead by ``collation.py`` into
+``country_order.json`` (a test recomputes it): English by letter ignoring case and accents,
+Simplified Chinese by pinyin (CLDR's default for zh-Hans), Traditional Chinese by zhuyin
+(bopomofo: CLDR's zhuyin collation, the phonetic order taught in Taiwan).
 """
 
 import functools
-import re
-import unicodedata
+import json
+from pathlib import Path
 
 from babel import Locale
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.data import COUNTRIES
-from pypinyin import Style, lazy_pinyin
 
 # (code, 简体, 繁體, English). The mainland's divisions in the standard order, then the three
 # places that are not provinces of the PRC.
@@ -117,48 +117,22 @@ def country_names(language: str) -> dict[str, str]:
     return {code: territories[code] for code in COUNTRY_CODES}
 
 
-_TONE_MARKS = {"ˊ": 2, "ˇ": 3, "ˋ": 4, "˙": 5}
-_PINYIN = re.compile(r"([a-zü]+)([1-5])")
+# Each language's order of the countries, computed by collation.py (which needs pypinyin, a
+# development dependency: 57 MB and a third of a second per process to sort 245 fixed names).
+_ORDER_FILE = Path(__file__).with_name("country_order.json")
 
 
-def _pinyin_key(text: str) -> tuple:
-    key = []
-    for chunk in lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, v_to_u=True):
-        match = _PINYIN.fullmatch(chunk)
-        # Punctuation (the full-width brackets of 刚果（布）) sorts before any syllable.
-        key.append((1, match[1], int(match[2])) if match else (0, chunk, 0))
-    return tuple(key)
-
-
-def _zhuyin_key(text: str) -> tuple:
-    key = []
-    for chunk in lazy_pinyin(text, style=Style.BOPOMOFO):
-        if not chunk or not "\u3105" <= chunk.strip("ˊˇˋ˙")[:1] <= "\u312f":
-            key.append((0, chunk, 0))
-            continue
-        tone = next((_TONE_MARKS[c] for c in chunk if c in _TONE_MARKS), 1)
-        # The bopomofo block is in zhuyin order (ㄅㄆㄇㄈ…), so code points compare right.
-        key.append((1, "".join(c for c in chunk if c not in _TONE_MARKS), tone))
-    return tuple(key)
-
-
-def _latin_key(text: str) -> tuple:
-    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return (bare.replace("’", "'").casefold(), text)
-
-
-SORT_KEYS = {"zh-hans": _pinyin_key, "zh-hant": _zhuyin_key, "en": _latin_key}
-
-
-def sort_key(text: str, language: str):
-    """The key that orders ``text`` by ``language``'s collation (see the module docstring)."""
-    return (SORT_KEYS[language](text), text)
+@functools.cache
+def country_order(language: str) -> dict[str, int]:
+    """Each country's place in ``language``'s alphabetical order."""
+    order = json.loads(_ORDER_FILE.read_text(encoding="utf-8"))[language]
+    return {code: place for place, code in enumerate(order)}
 
 
 def countries_sorted(language: str) -> list[tuple[str, str]]:
     """(code, name) of every country abroad, in ``language``'s order."""
-    names = country_names(language)
-    return sorted(names.items(), key=lambda item: sort_key(item[1], language))
+    names, order = country_names(language), country_order(language)
+    return sorted(names.items(), key=lambda item: (order.get(item[0], len(order)), item[1]))
 
 
 def choices() -> list[tuple[str, list[tuple[str, str]]]]:

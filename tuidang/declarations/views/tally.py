@@ -108,14 +108,14 @@ def _tally_context(snapshot: dict[str, int], organisation_rows: tuple, today: da
         if regions.is_province(code)
     ]
     # Largest first; ties in the reader's collation (pinyin, zhuyin or A–Z), not by code.
-    language = regions.active_language()
-    countries = sorted(
-        (
-            (regions.name(code), count)
-            for code, count in maths.breakdown(snapshot, "country:").items()
-        ),
-        key=lambda item: (-item[1], regions.sort_key(item[0], language)),
-    )
+    order = regions.country_order(regions.active_language())
+    countries = [
+        (regions.name(code), count)
+        for code, count in sorted(
+            maths.breakdown(snapshot, "country:").items(),
+            key=lambda item: (-item[1], order.get(item[0], len(order)), item[0]),
+        )
+    ]
     channel_labels = dict(Channel.choices)
     channels = [
         (str(channel_labels[key]), count)
