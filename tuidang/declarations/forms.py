@@ -103,7 +103,11 @@ class OrganisationsField(forms.ModelMultipleChoiceField):
 
 class RegionField(forms.ChoiceField):
     """The region select; a value is checked against the set of codes, not by walking the ~280
-    grouped choices (normalised again for every form, a tenth of an API request's time)."""
+    grouped choices (normalised again for every form, a tenth of an API request's time).
+    Partner apps' ISO 3166-1 codes for Hong Kong, Macau and Taiwan become the stored codes."""
+
+    def to_python(self, value) -> str:
+        return regions.canonical(super().to_python(value))
 
     def valid_value(self, value) -> bool:
         return value == "" or regions.is_valid(str(value))

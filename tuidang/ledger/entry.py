@@ -17,8 +17,9 @@ this order, each ending in ``LF``; nothing else may appear.  The values:
 * ``date``: the declaration date, ``YYYY-MM-DD``.
 * ``organisations``: the slugs of the organisations quit, sorted, distinct,
   comma-separated (``[a-z0-9_-]+`` each); empty when none was named.
-* ``region``: ``CN-XX`` (a province-level division, ISO 3166-2:CN), ``XX``
-  (a country abroad, ISO 3166-1 alpha-2) or ``unknown``.
+* ``region``: ``CN-XX`` (ISO 3166-2:CN: a division of mainland China, or
+  ``CN-HK``, ``CN-MO``, ``CN-TW`` for Hong Kong, Macau and Taiwan), ``XX``
+  (any other country, ISO 3166-1 alpha-2) or ``unknown``.
 * ``channel``: how the declaration arrived (``web``, ``api``, ``phone``, ...).
 * ``commitment``: standard base64 of the 32-byte :func:`commitment`.
 

@@ -107,9 +107,14 @@ def _tally_context(snapshot: dict[str, int], organisation_rows: tuple, today: da
         for code, count in region_counts.items()
         if regions.is_province(code)
     ]
+    # Largest first; ties in the reader's collation (pinyin, zhuyin or A–Z), not by code.
+    order = regions.country_order(regions.active_language())
     countries = [
         (regions.name(code), count)
-        for code, count in maths.by_count(maths.breakdown(snapshot, "country:"))
+        for code, count in sorted(
+            maths.breakdown(snapshot, "country:").items(),
+            key=lambda item: (-item[1], order.get(item[0], len(order)), item[0]),
+        )
     ]
     channel_labels = dict(Channel.choices)
     channels = [
@@ -136,6 +141,11 @@ def _tally_context(snapshot: dict[str, int], organisation_rows: tuple, today: da
         "today": today,
         "organisations": organisations,
         "provinces": provinces,
+        # The table's groups: none of Hong Kong, Macau and Taiwan is listed as a province.
+        "region_groups": [
+            (regions.MAINLAND_HEADING, provinces[: len(regions.MAINLAND)]),
+            (regions.HK_MO_TW_HEADING, provinces[len(regions.MAINLAND) :]),
+        ],
         "abroad": region_counts[regions.ABROAD],
         "unknown": region_counts["unknown"],
         "countries": countries,
@@ -179,7 +189,7 @@ def _charts(organisations, provinces, region_counts, days, months) -> dict[str, 
                 region_bars,
                 chart_id="chart-regions",
                 title=_("Declarations by region"),
-                desc=_("Provinces with declarations, largest first, then abroad and not given."),
+                desc=_("Regions with declarations, largest first, then abroad and not given."),
             )
         ),
         "days": mark_safe(  # noqa: S308 - escaped by charts.py
