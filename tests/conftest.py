@@ -16,8 +16,11 @@ def pytest_configure(config):
     # Tests hash passwords thousands of times; the real hasher is for real passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # `tuidang serve` collects the static files here; tests do not, and WhiteNoise would warn
-    # in every test that the directory is missing.
+    # in every test that the directory is missing. So WhiteNoise serves the apps' sources, as
+    # under runserver; the collected, pre-compressed files are tested through `serve`
+    # (tests/test_compression.py).
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    settings.WHITENOISE_USE_FINDERS = True
     # Django's test client sends no Host header, which tuidang refuses under HTTP/1.1 as
     # every server must (tuidang.hosts); send one as every browser does.
     _send_host_like_a_browser()

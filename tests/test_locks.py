@@ -12,6 +12,7 @@ DEVELOPMENT_ONLY = {
     "hypothesis",
     "mypy",
     "playwright",
+    "pypinyin",
     "pytest",
     "pytest-django",
     "ruff",

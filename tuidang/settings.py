@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "tuidang.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files come pre-compressed), outside everything that makes pages.
+    "tuidang.compression.PageCompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,7 +174,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True  # serve straight from the apps; collectstatic is optional
+# Production serves what `serve` collected into STATIC_ROOT, with its .gz and .br copies;
+# only a DEBUG runserver reads the apps' sources (tests: tests/conftest.py).
+WHITENOISE_USE_FINDERS = DEBUG
 # Django chmods what its storages write (collected static files too) to 0644 by default; files
 # in the data dir are the service's alone (tuidang.conf).
 FILE_UPLOAD_PERMISSIONS = 0o600
