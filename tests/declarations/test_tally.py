@@ -222,7 +222,7 @@ class TallyPageTestCase(BaseTestCase):
         run_sequencer()
         html = self.client.get("/en/tally/").content.decode()
         svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
-        self.assertEqual(len(svgs), 4)
+        self.assertEqual(len(svgs), 5)
         ids = set()
         for svg in svgs:
             root = ET.fromstring(svg)  # noqa: S314 - our own page
@@ -231,10 +231,13 @@ class TallyPageTestCase(BaseTestCase):
             self.assertTrue(title.text)
             ids.add(root.get("id"))
         self.assertEqual(
-            ids, {"chart-organisations", "chart-regions", "chart-days", "chart-months"}
+            ids,
+            {"chart-map", "chart-organisations", "chart-regions", "chart-days", "chart-months"},
         )
-        days = ET.fromstring(svgs[2])  # noqa: S314 - our own page
-        self.assertEqual(len(days.findall(".//{http://www.w3.org/2000/svg}rect")), 90)
+        days = ET.fromstring(svgs[3])  # noqa: S314 - our own page
+        self.assertEqual(days.get("id"), "chart-days")
+        bars = days.find("{http://www.w3.org/2000/svg}g[@class='bars']")
+        self.assertEqual(len(bars.findall("{http://www.w3.org/2000/svg}rect")), 90)
         # The charts' numbers are in tables too, for people who cannot see them.
         self.assertIn("<summary>The numbers for each day</summary>", html)
 

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from tuidang.declarations import charts, regions
+from tuidang.declarations import charts, regions, tilemap
 from tuidang.declarations import tally as maths
 from tuidang.declarations.models import (
     Channel,
@@ -131,7 +131,13 @@ def _tally_context(snapshot: dict[str, int], organisation_rows: tuple, today: da
         (day, formats.date_format(day, "DATE_FORMAT"), n)
         for day, n in maths.daily_series(snapshot, today, DAYS_CHARTED)
     ]
+    day, label, n = days[-1]
+    days[-1] = (day, _("%(day)s (today, so far)") % {"day": label}, n)
     months = [(key, _month_label(key), n) for key, n in maths.monthly_series(snapshot, today)]
+    if months and months[-1][0] == f"{today.year:04d}-{today.month:02d}":
+        # This month is still being counted: say so wherever its number is shown.
+        key, label, n = months[-1]
+        months[-1] = (key, _("%(month)s (partial)") % {"month": label}, n)
     milestones = maths.milestones(snapshot)
     projection = maths.projection(snapshot, today)
 
@@ -162,20 +168,35 @@ def _tally_context(snapshot: dict[str, int], organisation_rows: tuple, today: da
 
 
 def _charts(organisations, provinces, region_counts, days, months) -> dict[str, str]:
-    # Every label is escaped inside charts.py, so the SVG can go into the page as is.
+    # Every label is escaped inside charts.py, so the SVG can go into the page as is. Abroad
+    # and "not given" are left out of the region chart, so that all countries together do
+    # not dwarf the provinces; the page states their numbers beside it.
     region_bars = [item for item in maths.by_count(dict(provinces)) if item[1]]
-    region_bars += [
-        (_("Abroad (all countries)"), region_counts[regions.ABROAD]),
-        (_("Region not given"), region_counts["unknown"]),
-    ]
     day_ticks = {i: _short_day(day) for i, (day, _label, _n) in enumerate(days) if day.day == 1}
-    month_step = max(1, len(months) // 96 + 1)  # a label every year, or every few years
+    # A label every year, or every few years (charts.py drops any that would overlap).
+    month_step = max(1, len(months) // 48 + 1)
     month_ticks = {
         i: key[:4]
         for i, (key, _label, _n) in enumerate(months)
         if key.endswith("-01") and int(key[:4]) % month_step == 0
     }
+    tile_counts = {code: n for code, n in region_counts.items() if code in tilemap.GRID}
     return {
+        "map": mark_safe(  # noqa: S308 - escaped by tilemap.py
+            tilemap.tile_map(
+                tile_counts,
+                {code: regions.name(code) for code in tile_counts},
+                language=translation.get_language() or "zh-hans",
+                chart_id="chart-map",
+                title=_("Declarations by region, as a map"),
+                desc=_(
+                    "One square per region, placed roughly where it is; the darker the square, "
+                    "the more declarations. Taiwan is drawn apart, under its own name. "
+                    "The table below has every number."
+                ),
+                describedby="regions-table",
+            )
+        ),
         "organisations": mark_safe(  # noqa: S308 - escaped by charts.py
             charts.bar_chart(
                 organisations,
@@ -189,7 +210,10 @@ def _charts(organisations, provinces, region_counts, days, months) -> dict[str, 
                 region_bars,
                 chart_id="chart-regions",
                 title=_("Declarations by region"),
-                desc=_("Regions with declarations, largest first, then abroad and not given."),
+                desc=_(
+                    "Regions with declarations, largest first; abroad and not given are "
+                    "counted below the chart, not drawn."
+                ),
             )
         ),
         "days": mark_safe(  # noqa: S308 - escaped by charts.py
@@ -202,6 +226,7 @@ def _charts(organisations, provinces, region_counts, days, months) -> dict[str, 
                 )
                 % {"start": days[0][0].isoformat(), "end": days[-1][0].isoformat()},
                 axis_labels=day_ticks,
+                partial_note=_("Today, still being counted"),
             )
         ),
         "months": mark_safe(  # noqa: S308 - escaped by charts.py
@@ -213,6 +238,7 @@ def _charts(organisations, provinces, region_counts, days, months) -> dict[str, 
                     "One column per month since the first declaration; the table below has the numbers."
                 ),
                 axis_labels=month_ticks,
+                partial_note=_("This month, still being counted"),
             )
         ),
     }
