@@ -143,8 +143,18 @@ def start_server(
     raise SystemExit(f"tuidang serve exited with {process.wait()}")
 
 
-def wrk(url: str, duration: int, connections: int, threads: int, script: str = "") -> dict:
+def wrk(
+    url: str,
+    duration: int,
+    connections: int,
+    threads: int,
+    script: str = "",
+    timeout: str = "",
+) -> dict:
+    """Run wrk against ``url`` and read its report (also used by bench/servers.py)."""
     command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{duration}s"]
+    if timeout:
+        command += ["--timeout", timeout]
     if script:
         command += ["-s", script]
     command += [url]
@@ -154,11 +164,14 @@ def wrk(url: str, duration: int, connections: int, threads: int, script: str = "
 
     def latency(percentile: str) -> float:
         match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        if not match:  # no request finished (every one timed out)
+            return float("nan")
         value, unit = float(match.group(1)), match.group(2)
         return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: (.*)", output)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
     return {
         "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
@@ -166,6 +179,7 @@ def wrk(url: str, duration: int, connections: int, threads: int, script: str = "
         "p99": latency("99"),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": errors.group(1) if errors else "",
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
     }
 
 

@@ -24,7 +24,6 @@ serve`` runs it now). Needs ``wrk`` (Debian: ``apt-get install wrk``). Traffic g
 import argparse
 import contextlib
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -32,8 +31,10 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date
 from pathlib import Path
+
+# bench/intake.py, beside this file: runs wrk and reads its report.
+from intake import wrk as wrk_report
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGURATIONS = [
@@ -103,31 +104,8 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def wrk(url: str, duration: int, connections: int, script: str = "") -> dict:
-    command = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "2s"]
-    if script:
-        command += ["-s", script]
-    command += [url]
-    if script:
-        command += ["--", date.today().isoformat()]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-
-    def latency(percentile: str) -> float:
-        match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-        if not match:
-            return float("nan")
-        value, unit = float(match.group(1)), match.group(2)
-        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {
-        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": latency("50"),
-        "p99": latency("99"),
-        "timeouts": int(timeouts.group(1)) if timeouts else 0,
-        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-    }
+    # Two wrk threads, and a request unanswered for 2 s counts as a timeout (slow-client runs).
+    return wrk_report(url, duration, connections, threads=2, script=script, timeout="2s")
 
 
 class SlowClients:
