@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -411,3 +412,85 @@ class LiveSiteTestCase(LiveServerTestCase):
         self.assertEqual(status, 0, err)
         self.assertIn(f"receipt: entry 7 is in tuidang.localhost/log at size {self.size}", out)
         self.assertIn(f"site: its log (size {self.size}) still contains the entry", out)
+
+    def test_verify_falls_back_to_the_full_tile_when_a_partial_tile_is_gone(self):
+        mirror = FrozenMirror(self.live_server_url)
+        self.addCleanup(mirror.close)
+        status, out, err = run(mirror.url, "--day", "all", vkey=self.vkey)
+        self.assertEqual(status, 0, err)
+        mirror.freeze()
+
+        # The site logs another batch: its level-0 tile and bundle 0 are full now, and it no
+        # longer serves them at the frozen checkpoint's width.
+        for i in range(30):
+            make_submission(*[f"新{i}-{j}" for j in range(4)], region="CN-HB")
+        run_sequencer()
+        partial = f"/log/tile/0/000.p/{self.size}"
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(self.live_server_url + partial)
+        self.assertEqual(refused.exception.code, 404)
+
+        status, out, err = run(mirror.url, "--day", "all", vkey=self.vkey)
+        self.assertEqual(status, 0, err)
+        self.assertIn(f"log: {self.size} entries and every tile match the checkpoint root", out)
+        self.assertIn(f"statements: {self.size} on 3 day(s) match their entries", out)
+        # It did meet the 404s, and read the full tiles instead.
+        self.assertIn(partial, mirror.not_found)
+        self.assertIn(f"/log/tile/entries/000.p/{self.size}", mirror.not_found)
+        self.assertIn("/log/tile/0/000", mirror.recorded)
+        self.assertIn("/log/tile/entries/000", mirror.recorded)
+
+
+class FrozenMirror:
+    """A mirror in front of a live site that stopped updating its checkpoint, tally and lists
+    (a cache, a slow mirror, or a site read while it logs a batch): it forwards ``/log/tile/``
+    to the site and serves everything else as it was when ``freeze`` was called.
+
+    The live site serves tiles only at the widths of its own latest tree, so once it has grown,
+    the partial tiles of the frozen, smaller tree answer 404.
+    """
+
+    def __init__(self, site: str) -> None:
+        import http.server
+        import threading
+
+        self.site = site
+        self.frozen: dict[str, bytes] | None = None
+        self.recorded: dict[str, bytes] = {}
+        self.not_found: list[str] = []
+        mirror = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, body = mirror.answer(self.path)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, path: str) -> tuple[int, bytes]:
+        if self.frozen is not None and not path.startswith("/log/tile/"):
+            return 200, self.frozen[path]
+        try:
+            with urllib.request.urlopen(self.site + path) as response:
+                body = response.read()
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                self.not_found.append(path)
+            return e.code, b""
+        self.recorded[path] = body
+        return 200, body
+
+    def freeze(self) -> None:
+        self.frozen = dict(self.recorded)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -50,6 +50,7 @@ from tuidang.ledger import (
     Checkpoint,
     LogClient,
     caching_fetch,
+    full_tile_fallback,
     new_verifier,
     open_note,
     parse_proof,
@@ -104,6 +105,11 @@ class Failure(Exception):
 
 class FetchError(Exception):
     """A resource could not be fetched (network, HTTP status, missing file)."""
+
+
+class NotFound(FetchError, LookupError):
+    """The site answered 404, or the directory has no such file: a partial tile that is not
+    there is then cut from the full tile (``full_tile_fallback``)."""
 
 
 # ---------------------------------------------------------------------------
@@ -172,6 +178,8 @@ class HttpSite(Site):
                 continue
             if response.status == 200:
                 return body
+            if response.status == 404:
+                raise NotFound(f"{self.name}{path_and_query}: HTTP 404")
             if response.status not in (429, 502, 503, 504):
                 raise FetchError(f"{self.name}{path_and_query}: HTTP {response.status}")
             last = f"HTTP {response.status}"
@@ -211,6 +219,8 @@ class DirectorySite(Site):
     def _read(self, path: Path) -> bytes:
         try:
             return path.read_bytes()
+        except FileNotFoundError as e:
+            raise NotFound(f"{path}: {e.strerror or e}") from None
         except OSError as e:
             raise FetchError(f"{path}: {e.strerror or e}") from None
 
@@ -575,7 +585,10 @@ def verify_site(args: argparse.Namespace, out: Callable[[str], None]) -> list[st
         raise Failure(str(e)) from None
     out(f"checkpoint: {checkpoint.origin}, size {checkpoint.size}, signature verified")
     fetch = site.prefetcher(checkpoint.size)
-    fetch_log = caching_fetch(fetch, args.cache) if args.cache else fetch
+    # A partial tile the site no longer has (the log grew meanwhile, or a mirror dropped it)
+    # is cut from the full tile, as c2sp.org/tlog-tiles allows.
+    fetch_log = full_tile_fallback(fetch, (NotFound,))
+    fetch_log = caching_fetch(fetch_log, args.cache) if args.cache else fetch_log
     client = LogClient(fetch_log, verifiers)
     state = Path(args.state) if args.state else None
     try:
@@ -622,7 +635,7 @@ def verify_receipt(args: argparse.Namespace, out: Callable[[str], None]) -> list
     except FormatError as e:
         raise Failure(f"receipt: not a tlog-proof ({e})") from None
     site = open_site(args.site) if args.site else None
-    client = LogClient(site.fetch_log, verifiers) if site else None
+    client = LogClient(full_tile_fallback(site.fetch_log, (NotFound,)), verifiers) if site else None
     current = None
     if args.entry:
         raw = Path(args.entry).read_bytes()
