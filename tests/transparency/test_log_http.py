@@ -225,3 +225,13 @@ class TileReaderTestCase(BaseTestCase):
                         prove_consistency(old, size, logstore.TileReader(size)),
                         consistency_proof_from_leaf_hashes(leaves, old),
                     )
+
+
+class LogPageRejectionsTestCase(BaseTestCase):
+    def test_the_log_page_says_rejections_are_entries_in_every_language(self):
+        for lang, words in [
+            ("en", "So is every one we reject, with only the day and the reason."),
+            ("zh-hans", "我们拒绝的每一份也会记入日志，只记日期和理由。"),
+            ("zh-hant", "我們拒絕的每一份也會記入日誌，只記日期和理由。"),
+        ]:
+            self.assertContains(self.client.get(f"/{lang}/log/"), words)
