@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -29,7 +30,8 @@ from tests.ledger.ledgertest import build_log
 from tuidang import verify
 from tuidang.declarations.models import Submission
 from tuidang.ledger import Checkpoint, Ed25519Signer, format_proof, leaf_hash, sign
-from tuidang.ledger.entry import Entry, counter_keys
+from tuidang.ledger.entry import Entry, Rejection, counter_keys, decode_any
+from tuidang.ledger.errors import FormatError
 from tuidang.ledger.tree import inclusion_proof_from_leaf_hashes
 from tuidang.transparency import logstore
 
@@ -77,17 +79,24 @@ def entry_of(person: dict) -> bytes:
 def tally_of(entries: list[bytes]) -> dict:
     counts: Counter[str] = Counter()
     for raw in entries:
-        counts.update(counter_keys(Entry.decode(raw)))
-    tally = {"total": counts["total"], "today": 0, "rejected": {"spam": 3}}
+        try:
+            counts.update(counter_keys(decode_any(raw)))
+        except FormatError:
+            continue  # a malformed entry planted by a test: an honest site never counts it
+    tally = {"total": counts["total"], "today": 0}
     for section, prefix in verify.TALLY_SECTIONS.items():
         tally[section] = {k[len(prefix) :]: v for k, v in counts.items() if k.startswith(prefix)}
     tally["regions"].setdefault("CN-XZ", 0)  # the site lists every province, zeros included
+    tally["rejected"].setdefault("abuse", 0)  # and every reason
     return tally
 
 
-def write_export(directory: Path, published: list[dict], signer=LOG_KEY) -> Path:
-    """A directory in the layout of ``tuidang log export``, built with the ledger alone."""
-    entries = [entry_of(p) for p in published]
+def write_export(
+    directory: Path, published: list[dict], signer=LOG_KEY, rejections: list[bytes] = ()
+) -> Path:
+    """A directory in the layout of ``tuidang log export``, built with the ledger alone;
+    ``rejections`` (rejection entries) follow the declarations in the log."""
+    entries = [entry_of(p) for p in published] + list(rejections)
     for path, data in build_log(entries, signer, ORIGIN).items():
         target = directory / "log" / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +133,56 @@ def test_an_honest_export_verifies(export):
     assert "statements: 600 on 2 day(s) match their entries" in out
     assert out.endswith("OK: everything matches\n")
     assert err == ""
+
+
+REJECTIONS = [
+    Rejection(DAYS[0], "spam").encode(),
+    Rejection(DAYS[1], "duplicate").encode(),
+    Rejection(DAYS[1], "spam").encode(),
+]
+
+
+def test_rejection_counts_are_recomputed_from_the_log(tmp_path):
+    export = write_export(tmp_path / "export", people(300), rejections=REJECTIONS)
+    tally = json.loads((export / "api" / "v1" / "tally").read_text())
+    assert tally["total"] == 300
+    assert tally["rejected"] == {"spam": 2, "duplicate": 1, "abuse": 0}
+    status, out, err = run(str(export))
+    assert status == 0, err
+    assert "log: 303 entries and every tile match the checkpoint root" in out
+
+    # A rejection count that is not the log's fails, in either direction.
+    tally["rejected"]["spam"] = 1
+    tally["rejected"]["abuse"] = 1
+    (export / "api" / "v1" / "tally").write_text(json.dumps(tally))
+    status, _, err = run(str(export))
+    assert status == 1
+    assert "tally: rejected.spam is 1 but the log has 2" in err
+    assert "tally: rejected.abuse is 1 but the log has 0" in err
+
+
+def test_a_tally_that_hides_rejected_entries_fails(tmp_path):
+    # The rejections are in the log but the site publishes none: the log's size gives it away.
+    export = write_export(tmp_path / "export", people(300), rejections=REJECTIONS)
+    tally = json.loads((export / "api" / "v1" / "tally").read_text())
+    tally["rejected"] = {}
+    (export / "api" / "v1" / "tally").write_text(json.dumps(tally))
+    status, _, err = run(str(export))
+    assert status == 1
+    assert "tally: rejected.spam is 0 but the log has 2" in err
+
+
+def test_malformed_or_unknown_entries_are_not_counted(tmp_path):
+    bad = b"tuidang/rejection/v1\ndate 2026-11-01\nreason Spam!\n"
+    export = write_export(tmp_path / "export", people(10), rejections=[bad])
+    status, _, err = run(str(export))
+    assert status == 1
+    assert "entry 10: malformed (malformed entry: invalid reason 'Spam!')" in err
+    unknown = b"tuidang/rejection/v2\ndate 2026-11-01\nreason spam\n"
+    export = write_export(tmp_path / "other", people(10), rejections=[unknown])
+    status, _, err = run(str(export))
+    assert status == 1
+    assert "entry 10: malformed" in err
 
 
 def test_no_django_module_is_imported(export):
@@ -411,3 +470,85 @@ class LiveSiteTestCase(LiveServerTestCase):
         self.assertEqual(status, 0, err)
         self.assertIn(f"receipt: entry 7 is in tuidang.localhost/log at size {self.size}", out)
         self.assertIn(f"site: its log (size {self.size}) still contains the entry", out)
+
+    def test_verify_falls_back_to_the_full_tile_when_a_partial_tile_is_gone(self):
+        mirror = FrozenMirror(self.live_server_url)
+        self.addCleanup(mirror.close)
+        status, out, err = run(mirror.url, "--day", "all", vkey=self.vkey)
+        self.assertEqual(status, 0, err)
+        mirror.freeze()
+
+        # The site logs another batch: its level-0 tile and bundle 0 are full now, and it no
+        # longer serves them at the frozen checkpoint's width.
+        for i in range(30):
+            make_submission(*[f"新{i}-{j}" for j in range(4)], region="CN-HB")
+        run_sequencer()
+        partial = f"/log/tile/0/000.p/{self.size}"
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(self.live_server_url + partial)
+        self.assertEqual(refused.exception.code, 404)
+
+        status, out, err = run(mirror.url, "--day", "all", vkey=self.vkey)
+        self.assertEqual(status, 0, err)
+        self.assertIn(f"log: {self.size} entries and every tile match the checkpoint root", out)
+        self.assertIn(f"statements: {self.size} on 3 day(s) match their entries", out)
+        # It did meet the 404s, and read the full tiles instead.
+        self.assertIn(partial, mirror.not_found)
+        self.assertIn(f"/log/tile/entries/000.p/{self.size}", mirror.not_found)
+        self.assertIn("/log/tile/0/000", mirror.recorded)
+        self.assertIn("/log/tile/entries/000", mirror.recorded)
+
+
+class FrozenMirror:
+    """A mirror in front of a live site that stopped updating its checkpoint, tally and lists
+    (a cache, a slow mirror, or a site read while it logs a batch): it forwards ``/log/tile/``
+    to the site and serves everything else as it was when ``freeze`` was called.
+
+    The live site serves tiles only at the widths of its own latest tree, so once it has grown,
+    the partial tiles of the frozen, smaller tree answer 404.
+    """
+
+    def __init__(self, site: str) -> None:
+        import http.server
+        import threading
+
+        self.site = site
+        self.frozen: dict[str, bytes] | None = None
+        self.recorded: dict[str, bytes] = {}
+        self.not_found: list[str] = []
+        mirror = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, body = mirror.answer(self.path)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, path: str) -> tuple[int, bytes]:
+        if self.frozen is not None and not path.startswith("/log/tile/"):
+            return 200, self.frozen[path]
+        try:
+            with urllib.request.urlopen(self.site + path) as response:
+                body = response.read()
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                self.not_found.append(path)
+            return e.code, b""
+        self.recorded[path] = body
+        return 200, body
+
+    def freeze(self) -> None:
+        self.frozen = dict(self.recorded)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -11,7 +11,8 @@ Checking a site (``SITE`` is the base URL, or a directory written by ``tuidang l
    that rolled back or showed a different tree to someone else fails here), then saves it;
 3. every entry bundle and hash tile of the tree, recomputing the root from the entries;
 4. that every number of ``/api/v1/tally`` (total, organisations, regions, countries, channels,
-   days, months) is the count recomputed from the entries, and the total is the log's size;
+   days, months, rejections by reason) is the count recomputed from the entries, and the total
+   plus the rejections is the log's size;
 5. that every published statement of the chosen days opens its entry's commitment and carries
    the entry's facets (date, organisations, region, channel).
 
@@ -50,13 +51,14 @@ from tuidang.ledger import (
     Checkpoint,
     LogClient,
     caching_fetch,
+    full_tile_fallback,
     new_verifier,
     open_note,
     parse_proof,
     verify_consistency,
     verify_proof,
 )
-from tuidang.ledger.entry import SALT_SIZE, Entry, counter_keys
+from tuidang.ledger.entry import REJECTION_VERSION, SALT_SIZE, Entry, Rejection, counter_keys
 from tuidang.ledger.errors import FormatError, LedgerError, ProofError, SignatureError, TileError
 from tuidang.ledger.note import Verifier
 from tuidang.ledger.tiles import TILE_WIDTH, entries_path, parse_tile_path, tile_path
@@ -71,6 +73,7 @@ TALLY_SECTIONS = {
     "channels": "channel:",
     "days": "day:",
     "months": "month:",
+    "rejected": "rejected:",
 }
 USER_AGENT = "tuidang-verify/1"
 HTTP_TIMEOUT = 60
@@ -92,6 +95,11 @@ _facets_of = itemgetter(slice(None, -_COMMITMENT_LINE_SIZE))
 _commitment_of = itemgetter(slice(-_COMMITMENT_LINE_SIZE, None))
 _second = itemgetter(1)
 _PLACEHOLDER_COMMITMENT = b"commitment " + base64.b64encode(bytes(32)) + b"\n"
+_REJECTION_START = REJECTION_VERSION.encode() + b"\n"
+
+
+def _is_rejection(raw: bytes) -> bool:
+    return raw.startswith(_REJECTION_START)
 
 
 class Failure(Exception):
@@ -104,6 +112,11 @@ class Failure(Exception):
 
 class FetchError(Exception):
     """A resource could not be fetched (network, HTTP status, missing file)."""
+
+
+class NotFound(FetchError, LookupError):
+    """The site answered 404, or the directory has no such file: a partial tile that is not
+    there is then cut from the full tile (``full_tile_fallback``)."""
 
 
 # ---------------------------------------------------------------------------
@@ -172,6 +185,8 @@ class HttpSite(Site):
                 continue
             if response.status == 200:
                 return body
+            if response.status == 404:
+                raise NotFound(f"{self.name}{path_and_query}: HTTP 404")
             if response.status not in (429, 502, 503, 504):
                 raise FetchError(f"{self.name}{path_and_query}: HTTP {response.status}")
             last = f"HTTP {response.status}"
@@ -211,6 +226,8 @@ class DirectorySite(Site):
     def _read(self, path: Path) -> bytes:
         try:
             return path.read_bytes()
+        except FileNotFoundError as e:
+            raise NotFound(f"{path}: {e.strerror or e}") from None
         except OSError as e:
             raise FetchError(f"{path}: {e.strerror or e}") from None
 
@@ -443,14 +460,24 @@ def walk_log(
         while chunk := list(islice(entries, CHUNK)):
             first = chunk[0][0]
             raw = list(map(_second, chunk))
-            if not all(map(_COMMITMENT_LINE.fullmatch, map(_commitment_of, raw))):
+            declarations = raw
+            if any(map(_is_rejection, raw)):
+                # Rejection entries are few and alike (day and reason): counted whole.
+                declarations = [e for e in raw if not _is_rejection(e)]
+                for entry, n in Counter(filter(_is_rejection, raw)).items():
+                    keys = facets_seen.get(entry)
+                    if keys is None:
+                        keys = facets_seen[entry] = _rejection_keys(entry, first, raw)
+                    for key in keys:
+                        result.counts[key] += n
+            if not all(map(_COMMITMENT_LINE.fullmatch, map(_commitment_of, declarations))):
                 bad = next(
                     i
                     for i, e in enumerate(raw)
-                    if not _COMMITMENT_LINE.fullmatch(_commitment_of(e))
+                    if not _is_rejection(e) and not _COMMITMENT_LINE.fullmatch(_commitment_of(e))
                 )
                 raise Failure(f"entry {first + bad}: malformed (no valid commitment line)")
-            for facets, n in Counter(map(_facets_of, raw)).items():
+            for facets, n in Counter(map(_facets_of, declarations)).items():
                 keys = facets_seen.get(facets)
                 if keys is None:
                     keys = facets_seen[facets] = _counter_keys(facets, first, raw)
@@ -478,14 +505,40 @@ def _counter_keys(facets: bytes, first: int, chunk: list[bytes]) -> list[str]:
         raise Failure(f"entry {first + bad}: malformed ({e})") from None
 
 
+def _rejection_keys(raw: bytes, first: int, chunk: list[bytes]) -> list[str]:
+    """The counters a rejection entry adds to; checks it strictly, once per distinct entry."""
+    try:
+        return counter_keys(Rejection.decode(raw))
+    except FormatError as e:
+        bad = chunk.index(raw)
+        raise Failure(f"entry {first + bad}: malformed ({e})") from None
+
+
+def rejections_in(counts: Counter[str] | dict) -> int:
+    """How many rejection entries ``counts`` (recomputed, or a tally's ``rejected``) hold."""
+    return sum(v for k, v in counts.items() if k.startswith("rejected:"))
+
+
+def logged_in(tally: dict) -> int | None:
+    """The entries a published tally accounts for: declarations plus rejections."""
+    total, rejected = tally.get("total"), tally.get("rejected")
+    if not isinstance(total, int) or not isinstance(rejected, dict):
+        return None
+    return total + sum(v for v in rejected.values() if isinstance(v, int))
+
+
 def tally_problems(tally: dict, counts: Counter[str], size: int) -> list[str]:
     """Every published number that differs from the count recomputed from the log."""
     problems = []
     total = tally.get("total")
     if total != counts["total"]:
         problems.append(f"tally: total is {total} but the log has {counts['total']}")
-    if counts["total"] != size:
-        problems.append(f"log: {counts['total']} entries counted but the checkpoint says {size}")
+    rejected = rejections_in(counts)
+    if counts["total"] + rejected != size:
+        problems.append(
+            f"log: {counts['total']} declarations and {rejected} rejections counted"
+            f" but the checkpoint says {size} entries"
+        )
     for section, prefix in TALLY_SECTIONS.items():
         published = tally.get(section)
         if not isinstance(published, dict):
@@ -559,7 +612,7 @@ def consistent_snapshot(site: Site, verifiers: list[Verifier]) -> tuple[bytes, C
         note = site.fetch_log("checkpoint")
         checkpoint = open_checkpoint(note, verifiers)
         tally = site.tally()
-        if tally.get("total") == checkpoint.size or attempt == attempts - 1:
+        if logged_in(tally) == checkpoint.size or attempt == attempts - 1:
             return note, checkpoint, tally
         time.sleep(SNAPSHOT_PAUSE)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -575,7 +628,10 @@ def verify_site(args: argparse.Namespace, out: Callable[[str], None]) -> list[st
         raise Failure(str(e)) from None
     out(f"checkpoint: {checkpoint.origin}, size {checkpoint.size}, signature verified")
     fetch = site.prefetcher(checkpoint.size)
-    fetch_log = caching_fetch(fetch, args.cache) if args.cache else fetch
+    # A partial tile the site no longer has (the log grew meanwhile, or a mirror dropped it)
+    # is cut from the full tile, as c2sp.org/tlog-tiles allows.
+    fetch_log = full_tile_fallback(fetch, (NotFound,))
+    fetch_log = caching_fetch(fetch_log, args.cache) if args.cache else fetch_log
     client = LogClient(fetch_log, verifiers)
     state = Path(args.state) if args.state else None
     try:
@@ -622,7 +678,7 @@ def verify_receipt(args: argparse.Namespace, out: Callable[[str], None]) -> list
     except FormatError as e:
         raise Failure(f"receipt: not a tlog-proof ({e})") from None
     site = open_site(args.site) if args.site else None
-    client = LogClient(site.fetch_log, verifiers) if site else None
+    client = LogClient(full_tile_fallback(site.fetch_log, (NotFound,)), verifiers) if site else None
     current = None
     if args.entry:
         raw = Path(args.entry).read_bytes()

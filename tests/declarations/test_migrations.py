@@ -82,3 +82,54 @@ class CheckpointTimesTruncatedTestCase(TransactionTestCase):
             list(times.values_list("batch_time", flat=True)),
             [datetime(2026, 5, 20, 10, tzinfo=UTC), datetime(2026, 5, 20, 11, tzinfo=UTC)],
         )
+
+
+class RejectionsCountedFromTheLogTestCase(TransactionTestCase):
+    """Rejections made before they were log entries are logged by the next batch and counted
+    once: the migration drops the counters they were given at the moment of rejection."""
+
+    before = [("declarations", "0009_log_and_calls_moved_out")]
+    after = [("declarations", "0010_rejections_counted_from_the_log")]
+
+    def tearDown(self):
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+        restore_reference_data()
+
+    def test_existing_rejections_are_logged_in_the_next_batch_and_counted_once(self):
+        from collections import Counter
+
+        from tests.base import make_submission, run_sequencer
+        from tuidang.declarations.models import TallyCounter
+        from tuidang.ledger.entry import Rejection, decode_any, recount
+        from tuidang.transparency import logstore
+        from tuidang.transparency.logstore import LogState
+
+        restore_reference_data()
+        make_submission("青松", region="CN-BJ")
+        run_sequencer()
+        with self.settings(AUTO_ACCEPT=False):
+            spam, _ = make_submission("广告一", "广告二")
+            dup, _ = make_submission("青 松", region="CN-BJ")
+        spam.reject("spam")
+        dup.reject("duplicate")
+
+        # The database as the old code left it: counted at rejection, not in the log.
+        executor = MigrationExecutor(connection)
+        executor.migrate(self.before)
+        self.assertEqual(
+            TallyCounter.snapshot("rejected:"), {"rejected:spam": 2, "rejected:duplicate": 1}
+        )
+        self.assertEqual(LogState.objects.get().size, 1)
+
+        MigrationExecutor(connection).migrate(self.after)
+        self.assertEqual(TallyCounter.snapshot("rejected:"), {})
+        run_sequencer()
+        entries = logstore.read_entries(0, LogState.objects.get().size)
+        self.assertEqual(len(entries), 4)
+        self.assertEqual(
+            TallyCounter.snapshot("rejected:"), {"rejected:spam": 2, "rejected:duplicate": 1}
+        )
+        self.assertEqual(recount(map(decode_any, entries)), Counter(TallyCounter.snapshot()))
+        self.assertIn(Rejection(spam.moderated_at.date(), "spam").encode(), entries)

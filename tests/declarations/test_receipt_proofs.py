@@ -120,3 +120,17 @@ class ReceiptProofTestCase(BaseTestCase):
         response = self.look_up("AAAAA-BBBBB-CCCCC", action="proof", leaf="0")
         self.assertEqual(response.status_code, 404)
         self.assertNotIn("Content-Disposition", response)
+
+    def test_a_rejected_declaration_gets_no_proof_of_its_rejection_entry(self):
+        with self.settings(AUTO_ACCEPT=False):
+            code = self.declare(person("被拒者", ["party"], "", "CN-HB"))
+        person_row = Person.objects.get(name="被拒者")
+        person_row.submission.reject("spam", by=self.mo)
+        run_sequencer()
+        person_row.refresh_from_db()
+        self.assertIsNotNone(person_row.leaf_index)  # its rejection entry
+        page = self.look_up(code)
+        self.assertNotContains(page, "Inclusion proof")
+        self.assertNotContains(page, "In the public log")
+        download = self.look_up(code, action="proof", leaf=str(person_row.leaf_index))
+        self.assertContains(download, "This declaration has no such log entry.")

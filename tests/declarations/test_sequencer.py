@@ -5,8 +5,11 @@ import os
 import subprocess
 import sys
 from base64 import b64decode
+from collections import Counter
 from datetime import date
 from pathlib import Path
+
+from django.utils import timezone
 
 from tests.base import BaseTestCase, make_submission, run_sequencer
 from tests.test_scaling import drop_database, scratch_database
@@ -14,7 +17,7 @@ from tuidang.declarations import sequencer
 from tuidang.declarations.models import Person, Submission, TallyCounter
 from tuidang.ledger import Checkpoint as CheckpointText
 from tuidang.ledger import leaf_hash, new_verifier, open_note, root_from_leaf_hashes, tree_hash
-from tuidang.ledger.entry import Entry, recount
+from tuidang.ledger.entry import Entry, Rejection, decode_any, recount
 from tuidang.transparency import logstore
 from tuidang.transparency.logstore import Checkpoint, LogState, LogTile
 
@@ -24,7 +27,7 @@ def log_entries() -> list[bytes]:
 
 
 def counters_from_log() -> dict[str, int]:
-    return dict(recount(Entry.decode(e) for e in log_entries()))
+    return dict(recount(decode_any(e) for e in log_entries()))
 
 
 def published_counters() -> dict[str, int]:
@@ -114,15 +117,33 @@ class SequencerTestCase(BaseTestCase):
         self.assertEqual(bytes(Checkpoint.objects.latest_signed().root), root)
         self.assertEqual(counters_from_log(), published_counters())
 
-    def test_rejections_are_counted_at_once_and_never_logged(self):
+    def test_rejections_are_log_entries_counted_with_their_batch(self):
         make_submission("青松", region="CN-BJ")
-        second, _ = make_submission("青 松", region="CN-BJ")
+        second, _ = make_submission("青 松", "白云", region="CN-BJ", statement="我退出")
         second.reject("duplicate", by=self.mo)
-        self.assertEqual(TallyCounter.snapshot(), {"rejected:duplicate": 1})
+        # Not counted at the moderator's click: only the log's batches move the tally.
+        self.assertEqual(TallyCounter.snapshot(), {})
         run_sequencer()
-        self.assertEqual(len(log_entries()), 1)
-        self.assertEqual(TallyCounter.snapshot()["rejected:duplicate"], 1)
-        self.assertIsNone(second.people.get().leaf_index)
+        entries = log_entries()
+        self.assertEqual(len(entries), 3)
+        day = timezone.localdate(second.moderated_at)
+        rejection = Rejection(day, "duplicate").encode()
+        self.assertEqual(
+            sorted(e for e in entries if e.startswith(b"tuidang/rejection/")), [rejection] * 2
+        )
+        # Kind, day and reason only: no alias, no statement, no commitment, no time of day.
+        self.assertEqual(
+            rejection, f"tuidang/rejection/v1\ndate {day}\nreason duplicate\n".encode()
+        )
+        counts = TallyCounter.snapshot()
+        self.assertEqual((counts["rejected:duplicate"], counts["total"]), (2, 1))
+        self.assertEqual(recount(decode_any(e) for e in entries), Counter(counts))
+        people = list(second.people.all())
+        self.assertTrue(all(p.leaf_index is not None and p.salt is None for p in people))
+        self.assertFalse(Person.objects.published().filter(submission=second).exists())
+        # Logged once: the next batch leaves them alone.
+        run_sequencer()
+        self.assertEqual(len(log_entries()), 3)
 
     def test_pending_people_wait_until_accepted(self):
         pending, _ = make_submission("广告", statement="see www.example.com now")
@@ -203,7 +224,7 @@ from tuidang.transparency import logstore
 from tuidang.transparency.logstore import LogState
 from tuidang.declarations.models import Person, TallyCounter
 from tuidang.ledger import leaf_hash, root_from_leaf_hashes
-from tuidang.ledger.entry import Entry, recount
+from tuidang.ledger.entry import Entry, Rejection, decode_any, recount
 for i in range(60):
     make_submission(*[f"人{i}-{j}" for j in range(5)], region="CN-BJ")
 barrier = threading.Barrier(2)

@@ -12,11 +12,13 @@ from tuidang.ledger import (
     MemoryHashStore,
     TileError,
     caching_fetch,
+    full_tile_fallback,
     sign,
     tiles_for_size,
     tree_hash,
 )
-from tuidang.ledger.tiles import read_tile_data
+from tuidang.ledger.errors import FormatError
+from tuidang.ledger.tiles import Tile, read_tile_data, tile_prefix
 
 from .ledgertest import build_log, make_signer
 
@@ -165,3 +167,61 @@ def test_caching_fetch(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         cached("../escape")
     assert calls[-1] == "../escape"  # passed through, never touched the cache
+
+
+def test_a_missing_partial_tile_is_cut_from_the_full_one() -> None:
+    # A mirror of the log at 600 entries, read by a client that holds the checkpoint of 300:
+    # the level-0 partial tile and bundle of the smaller tree are gone (tlog-tiles lets a log
+    # delete them once the full ones exist), the full ones are there.
+    old, new = build_log(entries(300), SIGNER), build_log(entries(600), SIGNER)
+    files = {**new, "checkpoint": old["checkpoint"], "tile/1/000.p/1": old["tile/1/000.p/1"]}
+    for path in ("tile/0/001.p/44", "tile/entries/001.p/44"):
+        assert path in old and path not in files
+    plain = client_for(files)
+    with pytest.raises(TileError, match=r"tile/0/001\.p/44"):
+        list(plain.entries(plain.checkpoint()))
+    asked: list[str] = []
+
+    def fetch(path: str) -> bytes:
+        asked.append(path)
+        return files[path]
+
+    client = LogClient(full_tile_fallback(fetch), [SIGNER.verifier()], origin=ORIGIN)
+    assert list(client.entries(client.checkpoint())) == list(enumerate(entries(300)))
+    assert {"tile/0/001.p/44", "tile/0/001", "tile/entries/001.p/44", "tile/entries/001"} <= set(
+        asked
+    )
+
+
+def test_the_fallback_gives_up_where_it_must() -> None:
+    files = build_log(entries(300), SIGNER)
+    fetch = full_tile_fallback(files.__getitem__)
+    # The full tile is missing too: the partial one's error stands.
+    del files["tile/0/001.p/44"]
+    with pytest.raises(KeyError, match="tile/0/001"):
+        fetch("tile/0/001.p/44")
+    # Not a tile, or a full tile: nothing to cut from.
+    for path in ("checkpoint", "tile/0/002"):
+        files.pop(path, None)
+        with pytest.raises(KeyError, match=path):
+            fetch(path)
+
+    # Only the errors named as "missing" fall back; anything else is raised unchanged.
+    def broken(path: str) -> bytes:
+        raise OSError("network down")
+
+    with pytest.raises(OSError, match="network down"):
+        full_tile_fallback(broken)("tile/0/001.p/44")
+
+
+def test_tile_prefix_checks_what_it_cuts_from() -> None:
+    files = build_log(entries(300), SIGNER)
+    full_tile, full_bundle = files["tile/0/000"], files["tile/entries/000"]
+    assert tile_prefix(Tile(0, 0, 10), full_tile) == full_tile[: 10 * 32]
+    assert tile_prefix(Tile(-1, 0, 3), full_bundle) == b"".join(
+        len(e).to_bytes(2, "big") + e for e in entries(3)
+    )
+    with pytest.raises(FormatError, match="fewer than 100"):
+        tile_prefix(Tile(0, 1, 100), files["tile/0/001.p/44"])
+    with pytest.raises(FormatError, match="fewer than 100"):
+        tile_prefix(Tile(-1, 1, 100), files["tile/entries/001.p/44"])

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from tuidang.ledger import leaf_hash
-from tuidang.ledger.entry import Entry, commitment, counter_keys, encode_entry, recount
+from tuidang.ledger.entry import (
+    Entry,
+    Rejection,
+    commitment,
+    counter_keys,
+    decode_any,
+    encode_entry,
+    recount,
+)
 from tuidang.ledger.errors import FormatError
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "log-format.md"
@@ -178,3 +186,57 @@ def test_encode_entry_is_entry_make_encoded():
         assert encode_entry(**fields) == Entry.make(**fields).encode()
     with pytest.raises(ValueError, match="salt"):
         encode_entry(**{**fields, "salt": b""})
+
+
+# --- Rejections (tuidang/rejection/v1) ------------------------------------------------------
+
+REJECTION = b"tuidang/rejection/v1\ndate 2026-11-24\nreason not_declaration\n"
+
+
+def test_rejection_known_answer_and_round_trip() -> None:
+    rejection = Rejection(datetime.date(2026, 11, 24), "not_declaration")
+    assert rejection.encode() == REJECTION
+    assert Rejection.decode(REJECTION) == rejection
+    assert decode_any(REJECTION) == rejection
+    assert rejection.counter_keys() == ["rejected:not_declaration"]
+    # The documented example is this one, byte for byte.
+    assert "tuidang/rejection/v1\ndate 2026-11-24\nreason not_declaration\n" in DOC.read_text()
+
+
+def test_decode_any_reads_declarations_too() -> None:
+    assert decode_any(example().encode()) == example()
+    with pytest.raises(FormatError, match="unknown entry version"):
+        decode_any(b"tuidang/rejection/v2\ndate 2026-11-24\nreason spam\n")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("tuidang/rejection/v1\ndate 2026-11-24\nreason spám\n".encode(), "not ASCII"),
+        (b"tuidang/declaration/v1\ndate 2026-11-24\nreason spam\n", "unknown entry version"),
+        (b"tuidang/rejection/v1\ndate 2026-11-24\nreason spam", "exactly three lines"),
+        (b"tuidang/rejection/v1\ndate 2026-11-24\nreason spam\n\n", "exactly three lines"),
+        (b"tuidang/rejection/v1\ndate 2026-11-24\n", "exactly three lines"),
+        (b"tuidang/rejection/v1\nreason spam\ndate 2026-11-24\n", "expected a 'date' line"),
+        (b"tuidang/rejection/v1\ndate 2026-11-24\nreason\n", "expected a 'reason' line"),
+        (b"tuidang/rejection/v1\ndate 2026-11-31\nreason spam\n", "invalid date"),
+        (b"tuidang/rejection/v1\ndate 26-11-24\nreason spam\n", "malformed date"),
+        (b"tuidang/rejection/v1\ndate 2026-11-24\nreason Spam\n", "invalid reason"),
+        (b"tuidang/rejection/v1\ndate 2026-11-24\nreason spam \n", "invalid reason"),
+        (b"tuidang/rejection/v1\ndate 2026-11-24\nreason \n", "invalid reason"),
+    ],
+)
+def test_rejection_parsing_is_strict(data: bytes, message: str) -> None:
+    with pytest.raises(FormatError, match=message):
+        Rejection.decode(data)
+
+
+def test_rejections_count_only_their_reason() -> None:
+    rejection = Rejection(DAY, "spam")
+    counts = recount([example(), rejection, rejection])
+    assert counts["rejected:spam"] == 2
+    assert counts["total"] == 1
+    assert counts[f"day:{DAY.isoformat()}"] == 1  # a rejection is not a declaration of its day
+    assert counter_keys(rejection) == ["rejected:spam"]
+    with pytest.raises(ValueError, match="invalid reason"):
+        Rejection(DAY, "a b")

@@ -13,6 +13,7 @@ from tuidang.ledger import (
     leaf_hash,
     new_verifier,
     open_note,
+    parse_proof,
     prove_consistency,
     prove_inclusion,
     root_from_leaf_hashes,
@@ -20,7 +21,7 @@ from tuidang.ledger import (
     verify_consistency,
     verify_proof,
 )
-from tuidang.ledger.entry import Entry
+from tuidang.ledger.entry import Entry, decode_any
 from tuidang.ledger.tiles import decode_bundle, read_tile_data
 from tuidang.transparency import logstore
 from tuidang.transparency.logstore import Checkpoint, LogTile
@@ -72,6 +73,32 @@ class LogHttpTestCase(BaseTestCase):
                 self.assertNotIn("immutable", response["Cache-Control"])
         full = self.client.get("/log/tile/entries/000")
         self.assertIn("immutable", full["Cache-Control"])
+
+    def test_rejection_entries_are_plain_leaves_to_tlog_clients(self):
+        self.grow(30)
+        with self.settings(AUTO_ACCEPT=False):
+            held = [make_submission(f"拒{i}", f"拒{i}之友")[0] for i in range(5)]
+        for submission in held:
+            submission.reject("spam", by=self.mo)
+        self.grow(20)
+        client = LogClient(
+            self.fetch,
+            [self.verifier],
+            origin=CheckpointText.parse(
+                open_note(self.fetch("checkpoint"), [self.verifier]).text
+            ).origin,
+        )
+        checkpoint = client.checkpoint()
+        self.assertEqual(checkpoint.size, 60)
+        entries = [entry for _, entry in client.entries(checkpoint)]
+        kinds = [type(decode_any(e)).__name__ for e in entries]
+        self.assertEqual((kinds.count("Entry"), kinds.count("Rejection")), (50, 10))
+        # A rejection's leaf is proven like any other, through the proof API.
+        leaf = kinds.index("Rejection")
+        proof = self.client.get(f"/api/v1/proof?index={leaf}")
+        self.assertEqual(proof.status_code, 200)
+        proven = verify_proof(parse_proof(proof.content), entries[leaf], [self.verifier])
+        self.assertEqual(proven.index, leaf)
 
     def test_partial_tiles_exist_only_for_the_current_tree(self):
         self.grow(20)
@@ -225,3 +252,13 @@ class TileReaderTestCase(BaseTestCase):
                         prove_consistency(old, size, logstore.TileReader(size)),
                         consistency_proof_from_leaf_hashes(leaves, old),
                     )
+
+
+class LogPageRejectionsTestCase(BaseTestCase):
+    def test_the_log_page_says_rejections_are_entries_in_every_language(self):
+        for lang, words in [
+            ("en", "So is every one we reject, with only the day and the reason."),
+            ("zh-hans", "我们拒绝的每一份也会记入日志，只记日期和理由。"),
+            ("zh-hant", "我們拒絕的每一份也會記入日誌，只記日期和理由。"),
+        ]:
+            self.assertContains(self.client.get(f"/{lang}/log/"), words)

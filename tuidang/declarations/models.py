@@ -284,7 +284,8 @@ class Submission(models.Model):
 
     @transaction.atomic
     def reject(self, reason: str, by=None, note: str = "") -> bool:
-        """Reject a pending submission, keeping it and its reason. False if it was not pending."""
+        """Reject a pending submission, keeping it and its reason; the sequencer logs one rejection
+        entry per person (day and reason only) and counts it. False if it was not pending."""
         locked = Submission.objects.select_for_update().get(pk=self.pk)
         if locked.status != Status.PENDING:
             return False
@@ -294,7 +295,8 @@ class Submission(models.Model):
         locked.moderated_by = by
         locked.moderated_at = timezone.now()
         locked.save()
-        TallyCounter.add(Counter({f"rejected:{reason}": locked.people.count()}))
+        # Counted when the sequencer logs the rejection entries (one per person), like
+        # everything else the tally publishes: never at the moment of the moderator's click.
         self.refresh_from_db()
         return True
 
@@ -347,6 +349,7 @@ class Person(models.Model):
     region = models.CharField(max_length=8, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     # Set by the sequencer when the person's entry is appended to the transparency log.
+    # For a rejected person, the leaf index of the rejection entry.
     leaf_index = models.BigIntegerField(unique=True, null=True, blank=True)
     # Opens the entry's commitment while the statement is published; deleted on removal.
     salt = models.BinaryField(max_length=32, null=True, blank=True)

@@ -1,7 +1,8 @@
 """The sequencer: the log's one writer.
 
 ``sequence_batch`` takes the people accepted since the last batch and, in ONE transaction,
-gives each a salt, an entry and the next leaf index, appends the entries to the log
+gives each a salt, an entry and the next leaf index (a rejected person gets a rejection entry:
+the day and the reason code, no salt, no text; ``tuidang/ledger/entry.py``), appends the entries to the log
 (``tuidang.transparency.append_entries``: entry bundles, hash tiles, the new tree size and
 root) and adds the entries' facets to the tally counters. ``sign_checkpoint`` then signs that
 tree head. A crash before the commit
@@ -27,7 +28,7 @@ import json
 import logging
 import os
 from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.db import connection, transaction
 from django.db.models import Count, Min
@@ -36,7 +37,7 @@ from django.utils import timezone
 
 from tuidang import transparency
 from tuidang.declarations.models import Person, Status, Submission, TallyCounter
-from tuidang.ledger.entry import SALT_SIZE, Entry, counter_keys, encode_entry
+from tuidang.ledger.entry import SALT_SIZE, Entry, Rejection, counter_keys, encode_entry
 from tuidang.transparency import batches
 from tuidang.transparency.logstore import Checkpoint
 
@@ -51,13 +52,16 @@ def batch_key() -> bytes:
 
 
 def _waiting(until: datetime):
-    """Accepted people not yet in the log whose acceptance came at or before ``until``.
+    """People not yet in the log whose acceptance or rejection came at or before ``until``.
 
     Accepted is when a moderator accepted the submission, or when it arrived if it was
-    accepted at once.
+    accepted at once; rejected is when it was rejected. A rejection is an entry too, so that
+    the published rejection counts are the log's like every other number.
     """
     return (
-        Person.objects.filter(leaf_index__isnull=True, submission__status=Status.ACCEPTED)
+        Person.objects.filter(
+            leaf_index__isnull=True, submission__status__in=[Status.ACCEPTED, Status.REJECTED]
+        )
         .annotate(accepted_at=Coalesce("submission__moderated_at", "submission__created_at"))
         .filter(accepted_at__lte=until)
     )
@@ -92,7 +96,8 @@ def _pending(ids: list[int]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT p.id, p.name, p.statement, p.region, "  # noqa: S608 - our tables
-            f"s.declared_on, s.channel FROM {person} p JOIN {submission} s "
+            f"s.declared_on, s.channel, s.status, s.rejection_reason, s.moderated_at "
+            f"FROM {person} p JOIN {submission} s "
             f"ON s.id = p.submission_id WHERE p.id {operator} {wanted}",
             [param],
         )
@@ -110,8 +115,9 @@ def _pending(ids: list[int]) -> list[tuple]:
     return [(*people[pk], slugs.get(pk, ())) for pk in ids]
 
 
-def _assign_leaves(updates: list[tuple[int, bytes, int]]) -> None:
-    """Store (leaf index, salt, person id) for each person of the batch.
+def _assign_leaves(updates: list[tuple[int, bytes | None, int]]) -> None:
+    """Store (leaf index, salt, person id) for each person of the batch (no salt for a
+    rejection: its entry commits to nothing).
 
     A removed statement keeps no salt, even one removed before it was logged or while this
     batch ran (on PostgreSQL the UPDATE sees the removal once it has committed).
@@ -143,6 +149,15 @@ def _declared_on(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _rejected_on(value) -> date:
+    """The day (in the site's time zone) of a rejection; the entry carries nothing finer."""
+    if isinstance(value, str):  # SQLite may hand raw SQL times back as text
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):  # SQLite stores UTC without a zone
+        value = value.replace(tzinfo=UTC)
+    return timezone.localdate(value)
+
+
 def sequence_batch(limit: int = DEFAULT_BATCH, until: datetime | None = None) -> int:
     """Append up to ``limit`` people accepted by ``until`` (default: now) to the log in one
     transaction, in the order of a keyed hash under a fresh key; return how many."""
@@ -154,11 +169,18 @@ def sequence_batch(limit: int = DEFAULT_BATCH, until: datetime | None = None) ->
         people = _pending(ids)
         salts = os.urandom(SALT_SIZE * len(people))
         facets: Counter = Counter()
+        rejections: Counter = Counter()
         encoded: list[bytes] = []
-        salted = []
-        for i, (person_id, name, statement, region, declared_on, channel, slugs) in enumerate(
-            people
-        ):
+        salted: list[tuple[bytes | None, int]] = []
+        for i, row in enumerate(people):
+            person_id, name, statement, region, declared_on, channel, status, reason = row[:8]
+            if status == Status.REJECTED:
+                rejection = Rejection(_rejected_on(row[8]), reason)
+                encoded.append(rejection.encode())
+                rejections[rejection] += 1
+                salted.append((None, person_id))
+                continue
+            slugs = row[9]
             salt = salts[i * SALT_SIZE : (i + 1) * SALT_SIZE]
             day = _declared_on(declared_on)
             organisations = tuple(sorted(slugs))
@@ -182,6 +204,9 @@ def sequence_batch(limit: int = DEFAULT_BATCH, until: datetime | None = None) ->
         counts: Counter = Counter()
         for (day, organisations, region, channel), n in facets.items():
             for key in counter_keys(Entry(day, organisations, region, channel, bytes(32))):
+                counts[key] += n
+        for rejection, n in rejections.items():
+            for key in counter_keys(rejection):
                 counts[key] += n
         TallyCounter.add(counts)
     return len(people)

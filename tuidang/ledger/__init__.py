@@ -25,7 +25,7 @@ See docs/ledger.md for the API and the semantics chosen for edge cases.
 """
 
 from .checkpoint import Checkpoint
-from .client import LogClient, caching_fetch
+from .client import LogClient, caching_fetch, full_tile_fallback
 from .errors import FormatError, LedgerError, ProofError, SignatureError, TileError
 from .hashes import (
     EMPTY_ROOT,
@@ -113,6 +113,7 @@ __all__ = [
     "entries_path",
     "format_add_checkpoint",
     "format_proof",
+    "full_tile_fallback",
     "generate_key",
     "inclusion_proof_from_leaf_hashes",
     "leaf_hash",

@@ -5,7 +5,10 @@ resource at ``<prefix>/<path>`` of a tiled log (c2sp.org/tlog-tiles), for
 example ``fetch("checkpoint")`` or ``fetch("tile/entries/x001/002")``.  How
 it fetches (HTTP, a local mirror, a dict in a test) is the caller's business;
 :func:`caching_fetch` wraps any fetcher with an on-disk cache of the
-immutable resources, which makes long audits resumable.
+immutable resources, which makes long audits resumable, and
+:func:`full_tile_fallback` with the full tile in place of a partial one the
+server no longer has (c2sp.org/tlog-tiles allows a log to delete partial tiles
+once the full tile exists, and clients to fall back to it).
 
 :meth:`LogClient.entries` is an auditor's walk.  For every entry bundle it
 
@@ -51,10 +54,11 @@ from .tiles import (
     decode_bundle,
     parse_tile_path,
     tile_path,
+    tile_prefix,
 )
 from .tree import prove_consistency, prove_inclusion
 
-__all__ = ["Fetcher", "LogClient", "caching_fetch"]
+__all__ = ["Fetcher", "LogClient", "caching_fetch", "full_tile_fallback"]
 
 #: ``fetch(path) -> bytes``: return the resource at ``<log prefix>/<path>``.
 Fetcher = Callable[[str], bytes]
@@ -154,6 +158,41 @@ class LogClient:
             if (bundle + 1) % TILE_WIDTH == 0:
                 # The level-1 tile that authenticated these bundles is done.
                 reader.forget(2)
+
+
+def full_tile_fallback(
+    fetch: Fetcher, missing: tuple[type[BaseException], ...] = (LookupError,)
+) -> Fetcher:
+    """Wrap ``fetch`` so that a partial tile it cannot find is cut from the full tile.
+
+    c2sp.org/tlog-tiles lets a log delete a partial tile once the full tile at its position
+    exists; a mirror, a cache or a log that grew while a client walked an older checkpoint
+    may have only the full (or a wider) tile. When ``fetch`` raises one of ``missing`` for a
+    partial tile or bundle, the full one is fetched and its first ``width`` hashes or entries
+    are returned (:func:`~tuidang.ledger.tiles.tile_prefix`); everything is authenticated
+    afterwards as usual. Anything else, and a full tile that is missing too, raises as before.
+    """
+
+    def fetch_or_cut(path: str) -> bytes:
+        try:
+            return fetch(path)
+        except missing:
+            tile = _partial_tile(path)
+            if tile is None:
+                raise
+            return tile_prefix(tile, fetch(Tile(tile.level, tile.index, TILE_WIDTH).path))
+
+    return fetch_or_cut
+
+
+def _partial_tile(path: str) -> Tile | None:
+    """The partial tile or bundle at ``path``, or None for anything else (a full tile, the
+    checkpoint)."""
+    try:
+        tile = parse_tile_path(path)
+    except FormatError:
+        return None
+    return tile if tile.width < TILE_WIDTH else None
 
 
 def caching_fetch(fetch: Fetcher, directory: str | os.PathLike[str]) -> Fetcher:

@@ -1,4 +1,5 @@
-"""The entry format of tuidang's declaration log (``tuidang/declaration/v1``).
+"""The entry formats of tuidang's log: declarations (``tuidang/declaration/v1``) and
+rejections (``tuidang/rejection/v1``). The first line of an entry names its kind and version.
 
 One accepted declaration of one person is one log entry: a short, canonical,
 line-oriented UTF-8 text holding the facets the tally is broken down by and a
@@ -29,6 +30,15 @@ public and anyone can recompute the commitment.  Removing a statement for the
 declarant's safety deletes the fields and the salt; the entry stays, and the
 32 random bytes of salt make the commitment useless for guessing aliases.
 
+One rejected declaration of one person is one :class:`Rejection` entry, so
+that the published rejection counts are recomputed from the log like every
+other number.  It holds the day of the rejection and the reason code, and
+nothing else (no text, no alias, no commitment)::
+
+    tuidang/rejection/v1
+    date 2026-11-24
+    reason spam
+
 docs/log-format.md specifies all of this for authors of independent verifiers.
 """
 
@@ -48,17 +58,22 @@ from .errors import FormatError
 
 __all__ = [
     "COMMITMENT_DOMAIN",
+    "REJECTION_VERSION",
     "SALT_SIZE",
     "VERSION",
     "Entry",
+    "Rejection",
     "commitment",
     "counter_keys",
+    "decode_any",
     "encode_entry",
     "recount",
 ]
 
 #: First line of every entry of this version.
 VERSION = "tuidang/declaration/v1"
+#: First line of every rejection entry of this version.
+REJECTION_VERSION = "tuidang/rejection/v1"
 #: Domain separator, the first field hashed into every commitment.
 COMMITMENT_DOMAIN = "tuidang/declaration/v1/commitment"
 #: Size in bytes of the random salt of a commitment.
@@ -71,6 +86,7 @@ _SLUG_RE = re.compile(r"[a-z0-9_-]+")
 _REGION_RE = re.compile(r"CN-[A-Z]{2}|[A-Z]{2}|unknown")
 _CHANNEL_RE = re.compile(r"[a-z]+")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_REASON_RE = re.compile(r"[a-z_]+")
 
 
 def _field(value: bytes) -> bytes:
@@ -226,12 +242,7 @@ class Entry:
             if name != key or not sep:
                 raise FormatError(f"expected a {key!r} line, got {line!r}")
             values[key] = value
-        if not _DATE_RE.fullmatch(values["date"]):
-            raise FormatError(f"malformed date {values['date']!r}")
-        try:
-            date = datetime.date.fromisoformat(values["date"])
-        except ValueError:
-            raise FormatError(f"invalid date {values['date']!r}") from None
+        date = _parse_date(values["date"])
         organisations = tuple(values["organisations"].split(",")) if values["organisations"] else ()
         digest = decode_b64(values["commitment"], "commitment", COMMITMENT_SIZE)
         try:
@@ -250,15 +261,79 @@ class Entry:
         return counter_keys(self)
 
 
-def counter_keys(entry: Entry) -> list[str]:
+def _parse_date(value: str) -> datetime.date:
+    if not _DATE_RE.fullmatch(value):
+        raise FormatError(f"malformed date {value!r}")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise FormatError(f"invalid date {value!r}") from None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One decoded rejection entry: the day a person's declaration was rejected and why."""
+
+    date: datetime.date
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not _REASON_RE.fullmatch(self.reason):
+            raise ValueError(f"invalid reason {self.reason!r}")
+
+    def encode(self) -> bytes:
+        """Return the canonical text of the entry, UTF-8 (ASCII) encoded."""
+        return f"{REJECTION_VERSION}\ndate {self.date.isoformat()}\nreason {self.reason}\n".encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> Rejection:
+        """Parse a rejection entry strictly; anything but its one text form raises FormatError."""
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            raise FormatError("entry is not ASCII") from None
+        lines = text.split("\n")
+        if lines[0] != REJECTION_VERSION:
+            raise FormatError(f"unknown entry version {lines[0]!r}")
+        if len(lines) != 4 or lines[3] != "":
+            raise FormatError("a rejection entry is exactly three lines, each ending in LF")
+        values = []
+        for key, line in zip(("date", "reason"), lines[1:3], strict=True):
+            name, sep, value = line.partition(" ")
+            if name != key or not sep:
+                raise FormatError(f"expected a {key!r} line, got {line!r}")
+            values.append(value)
+        try:
+            return cls(_parse_date(values[0]), values[1])
+        except ValueError as e:
+            raise FormatError(f"malformed entry: {e}") from None
+
+    def counter_keys(self) -> list[str]:
+        """The tally counters this entry adds one to (see :func:`counter_keys`)."""
+        return counter_keys(self)
+
+
+def decode_any(data: bytes) -> Entry | Rejection:
+    """Parse an entry of either kind, chosen by its first line; strictly, like each kind's own
+    ``decode``. An unknown first line (a kind or version this code does not know) raises
+    FormatError: a verifier must not count what it cannot read."""
+    if data.startswith(REJECTION_VERSION.encode() + b"\n"):
+        return Rejection.decode(data)
+    return Entry.decode(data)
+
+
+def counter_keys(entry: Entry | Rejection) -> list[str]:
     """The tally counters one entry adds one to.
 
-    ``total``, ``day:<date>``, ``month:<YYYY-MM>``, ``channel:<channel>``,
-    ``org:<slug>`` per organisation, and ``region:<CN-XX>`` for a province,
-    ``region:abroad`` plus ``country:<XX>`` for a country abroad, or
-    ``region:unknown``.  Every number the tally publishes except rejections
+    For a declaration: ``total``, ``day:<date>``, ``month:<YYYY-MM>``,
+    ``channel:<channel>``, ``org:<slug>`` per organisation, and
+    ``region:<CN-XX>`` for a province, ``region:abroad`` plus
+    ``country:<XX>`` for a country abroad, or ``region:unknown``.  For a
+    rejection: ``rejected:<reason>`` alone.  Every number the tally publishes
     is a sum of these over the log.
     """
+    if isinstance(entry, Rejection):
+        return [f"rejected:{entry.reason}"]
     keys = [
         "total",
         f"day:{entry.date.isoformat()}",
@@ -273,7 +348,7 @@ def counter_keys(entry: Entry) -> list[str]:
     return keys
 
 
-def recount(entries: Iterable[Entry]) -> Counter[str]:
+def recount(entries: Iterable[Entry | Rejection]) -> Counter[str]:
     """Recompute the tally's counters from a sequence of entries."""
     counts: Counter[str] = Counter()
     for entry in entries:

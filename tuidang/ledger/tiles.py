@@ -85,6 +85,7 @@ __all__ = [
     "read_tile_data",
     "tile_for_stored_hash",
     "tile_path",
+    "tile_prefix",
     "tiles_for_indexes",
     "tiles_for_size",
 ]
@@ -285,6 +286,25 @@ def read_tile_data(tile: Tile, reader: HashReader) -> bytes:
     first = tile.index * TILE_WIDTH
     indexes = [stored_hash_index(level, first + i) for i in range(tile.width)]
     return encode_tile(reader.read_hashes(indexes))
+
+
+def tile_prefix(tile: Tile, wider: bytes) -> bytes:
+    """Return the contents of ``tile`` cut from ``wider``, a wider tile at its position.
+
+    Hashes and entries are only ever appended, so a partial tile is a prefix of every wider
+    tile at the same level and index, the full one included: c2sp.org/tlog-tiles lets a
+    client that cannot fetch a partial tile fetch the full tile and keep its first
+    ``tile.width`` hashes (or entries, for a bundle). The result is authenticated like any
+    fetched tile. Raises FormatError if ``wider`` holds fewer than ``tile.width``.
+    """
+    if tile.level == ENTRIES_LEVEL:
+        entries = decode_bundle(wider)
+        if len(entries) < tile.width:
+            raise FormatError(f"bundle holds {len(entries)} entries, fewer than {tile.width}")
+        return encode_bundle(entries[: tile.width])
+    if len(wider) < tile.width * HASH_SIZE:
+        raise FormatError(f"tile holds {len(wider) // HASH_SIZE} hashes, fewer than {tile.width}")
+    return wider[: tile.width * HASH_SIZE]
 
 
 # ---------------------------------------------------------------------------

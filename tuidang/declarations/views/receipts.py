@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tuidang import params, ratelimit
-from tuidang.declarations.models import Submission
+from tuidang.declarations.models import Status, Submission
 from tuidang.declarations.views.declare import HOUR, retry_after_seconds
 from tuidang.ledger import format_proof, prove_inclusion
 from tuidang.transparency import batches, logstore, witnessing
@@ -69,13 +69,16 @@ def receipt(request: HttpRequest) -> HttpResponse:
     people = list(submission.people.prefetch_related("organisations"))
     context["people"] = people
     context["removable"] = any(person.removed_at is None for person in people)
-    context["logged"] = all(person.leaf_index is not None for person in people)
+    context["logged"] = submission.status == Status.ACCEPTED and all(
+        person.leaf_index is not None for person in people
+    )
     # Counted from now, not from when it arrived: the page must not tell whoever holds the code
     # (or took it from the declarant) the hour the declaration came in. "At the latest" stays
     # true, only looser.
     context["expected"] = batches.expected()
     context["checkpoint"] = latest = Checkpoint.objects.latest_signed()
-    if latest is not None:
+    # A rejected person's entry is a rejection (day and reason only): no receipt is offered.
+    if latest is not None and submission.status == Status.ACCEPTED:
         # One note and one tile reader for the whole family: its entries share most tiles.
         note = witnessing.cosigned_note(latest).encode()
         reader = logstore.TileReader(latest.size)
@@ -92,6 +95,8 @@ def _tlog_proof(submission: Submission, leaf: str) -> HttpResponse | None:
     index = params.whole_number(leaf)
     latest = Checkpoint.objects.latest_signed()
     if latest is None or index is None or index >= latest.size:
+        return None
+    if submission.status != Status.ACCEPTED:
         return None
     if not submission.people.filter(leaf_index=index).exists():
         return None

@@ -54,7 +54,7 @@ def home(request):
 
 # Rendered tally pages by (language, day, counters, organisations): the page is a function of
 # exactly these, so a page is reused only while none of them has changed, and never stale. The
-# counters change when the sequencer logs a batch or a moderator rejects; between those every
+# counters change only when the sequencer logs a batch (rejections included); between those every
 # request would draw the same ~12,000 template nodes (two thirds of the page's time).
 _pages: dict[tuple, tuple[dict, str]] = {}
 _pages_lock = threading.Lock()
