@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from tuidang import numbers
+
 # The charts are drawn for a phone: a 360-unit-wide viewBox shown at most 360 CSS px wide
 # (``width`` below) and at least about 290 px (a 320 px screen less the page's padding), so a
 # 15-unit font is 12-15 CSS px wherever it is read. The page's stylesheet sets no font size
@@ -38,7 +40,7 @@ def nice_ticks(maximum: int, count: int = 4) -> list[int]:
 
 
 def number(value: int) -> str:
-    return f"{value:,}"
+    return numbers.number(value)
 
 
 def text_width(text: str, font: float = FONT) -> float:
