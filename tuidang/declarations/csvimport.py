@@ -322,6 +322,6 @@ def save(parsed: Parsed, *, entered_by, language: str = "", source: str = "web")
             queued=saved.queued,
             bad_rows=len(parsed.errors),
             submission_ids=[s.pk for s in saved.submissions],
-            **(command_line_detail() if source == "command" else {}),
+            **(command_line_detail("importcsv") if source == "command" else {}),
         )
     return saved

@@ -9,11 +9,13 @@ register = template.Library()
 
 
 @register.filter(name="number")
-def number_filter(value: int | float | None, fraction_digits: int = 0) -> str:
+def number_filter(value: int | float | str | None, fraction_digits: int = 0) -> str:
     """``{{ total|number }}``, ``{{ rate|number:1 }}`` (one decimal)."""
     if value is None or value == "":
         return ""
-    return numbers.number(value, fraction_digits=int(fraction_digits))
+    return numbers.number(
+        float(value) if isinstance(value, str) else value, fraction_digits=int(fraction_digits)
+    )
 
 
 @register.filter(name="headline")
