@@ -34,6 +34,7 @@ ACTION_LABELS = {
     # Declarations
     "declarations.intake": _("Declaration entered by staff"),
     "declarations.import": _("Declarations imported from CSV"),
+    "declarations.helper": _("Declarations submitted by a helper"),
     "declarations.call": _("Call logged"),
     "declarations.accept": _("Submission accepted"),
     "declarations.reject": _("Submission rejected"),
@@ -65,6 +66,7 @@ DETAIL_LABELS = {
     "calls": _("calls"),
     "changes": _("changes"),
     "channel": _("channel"),
+    "consent": _("consent of each person"),
     "contacts": _("contact details"),
     "expired": _("expired unreviewed"),
     "factor": _("second factor"),
@@ -107,6 +109,7 @@ ID_KEYS = {"call", "calls", "failed", "submission_ids", "since"}
 VALUE_LABELS: dict[tuple[str, str], dict] = {
     ("login.failed", "reason"): LOGIN_REFUSAL_LABELS,
     ("", "source"): {"upload": _("upload"), "command": _("command line")},
+    ("", "consent"): {"confirmed": _("confirmed by the helper")},
     ("", "action"): ACTION_LABELS,
     ("", "factor"): {"totp": _("code"), "passkey": _("passkey")},
     ("", "layer"): {

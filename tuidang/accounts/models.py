@@ -38,7 +38,10 @@ from tuidang.accounts.actions import (
 VOLUNTEER = "volunteer"
 MODERATOR = "moderator"
 ADMIN = "admin"
-ROLES = (VOLUNTEER, MODERATOR, ADMIN)
+# Helps people quit in person, by phone or online and submits for those who agreed: the
+# helper page only (no call log, no queue, no audit log); everything waits for a moderator.
+HELPER = "helper"
+ROLES = (VOLUNTEER, MODERATOR, ADMIN, HELPER)
 
 
 GENESIS_HASH = "0" * 64

@@ -22,7 +22,14 @@ from django_otp_webauthn.models import WebAuthnCredential
 from tuidang.accounts import passkeys, throttling
 from tuidang.accounts.decorators import has_role, staff_required
 from tuidang.accounts.forms import AuditFilterForm, LoginForm, wait_message
-from tuidang.accounts.models import ADMIN, MODERATOR, VOLUNTEER, AuditChainHead, AuditEvent
+from tuidang.accounts.models import (
+    ADMIN,
+    HELPER,
+    MODERATOR,
+    VOLUNTEER,
+    AuditChainHead,
+    AuditEvent,
+)
 
 AUDIT_EVENTS_PER_PAGE = 50
 
@@ -132,12 +139,17 @@ def home(request):
         "is_volunteer": has_role(user, VOLUNTEER),
         "is_moderator": has_role(user, MODERATOR),
         "is_admin": has_role(user, ADMIN),
+        "is_helper": has_role(user, HELPER),
         "roles": sorted(user.groups.values_list("name", flat=True)),
     }
     if context["is_moderator"]:
         from tuidang.declarations.models import Submission
 
         context["pending_count"] = Submission.objects.pending().count()
+    if context["is_helper"]:
+        from tuidang.declarations.views.helpers import counts_for
+
+        context["helper_counts"] = counts_for(user)
     return render(request, "accounts/home.html", context)
 
 

@@ -251,6 +251,11 @@ class StaffSubmissionForm(SubmissionForm):
 
     channel = forms.ChoiceField(
         label=_("Channel"),
-        choices=[(c.value, c.label) for c in Channel if c not in (Channel.WEB, Channel.API)],
+        # Helpers' submissions come only through the helper page, counted per helper.
+        choices=[
+            (c.value, c.label)
+            for c in Channel
+            if c not in (Channel.WEB, Channel.API, Channel.HELPER)
+        ],
         initial=Channel.PHONE,
     )

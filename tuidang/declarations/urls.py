@@ -4,6 +4,7 @@ from tuidang.declarations import urls_log
 from tuidang.declarations.views import (
     calls,
     declare,
+    helpers,
     intake,
     queue,
     receipts,
@@ -29,4 +30,7 @@ urlpatterns = [
     path("staff/calls/", calls.calls, name="declarations-calls"),
     path("staff/queue/", queue.queue, name="declarations-queue"),
     path("staff/entered/", staffcounts.staff_counts, name="declarations-staff-counts"),
+    # Helpers submit for the people they helped; admins see each helper's counts.
+    path("staff/helper/", helpers.helper, name="declarations-helper"),
+    path("staff/helpers/", helpers.helpers_overview, name="declarations-helpers"),
 ]
