@@ -6,10 +6,19 @@ import json
 import tempfile
 from pathlib import Path
 
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
-from django.test import override_settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import TransactionTestCase, override_settings
 
-from tests.base import BaseTestCase, login_verified, make_staff, run_sequencer
+from tests.base import (
+    BaseTestCase,
+    login_verified,
+    make_staff,
+    restore_reference_data,
+    run_sequencer,
+)
 from tests.test_verify import run as run_verify
 from tuidang.accounts.models import AuditEvent
 from tuidang.declarations import logstore
@@ -254,3 +263,33 @@ class HelperTestCase(BaseTestCase):
         status, _out, err = run_verify(str(export), vkey=logstore.vkeys()[0])
         self.assertEqual(status, 1)
         self.assertIn("tally: channels.helper is 3 but the log has 2", err)
+
+
+class HelperGroupMigrationTestCase(TransactionTestCase):
+    """The data migration adds the group and leaves every account and its roles as they were."""
+
+    before = [("accounts", "0004_audit_seq_required")]
+    after = [("accounts", "0005_add_helper_group")]
+
+    def tearDown(self):
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        restore_reference_data()
+
+    def test_the_helper_group_is_added_and_nothing_else_changes(self):
+        restore_reference_data()
+        make_staff("val", "volunteer")
+        make_staff("mo", "moderator", "admin")
+        executor = MigrationExecutor(connection)
+        executor.migrate(self.before)
+        self.assertFalse(Group.objects.filter(name="helper").exists())
+        executor = MigrationExecutor(connection)
+        executor.migrate(self.after)
+        self.assertTrue(Group.objects.filter(name="helper").exists())
+        self.assertEqual(
+            {
+                u.username: sorted(u.groups.values_list("name", flat=True))
+                for u in User.objects.all()
+            },
+            {"val": ["volunteer"], "mo": ["admin", "moderator"]},
+        )
