@@ -7,7 +7,11 @@ character being named ("separated by ; or |") and is left alone.
 """
 
 import re
+from html import unescape as html_unescape
 from pathlib import Path
+
+from tests.base import BaseTestCase, login_verified, make_submission, run_sequencer
+from tuidang.accounts.models import AuditEvent
 
 LOCALE = Path(__file__).resolve().parents[2] / "tuidang" / "locale"
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -64,3 +68,48 @@ def test_the_rule_catches_what_it_should():
     assert HALF_WIDTH.search("北京, 上海")
     assert not HALF_WIDTH.search("用 ; 或 | 分隔")
     assert not HALF_WIDTH.search("已接受 %(count)s 份提交（%(people)s）。")
+
+
+class PagesTestCase(BaseTestCase):
+    """What the catalogues cannot show: punctuation that templates and code put between
+    translated words ("北京: 12", "垃圾信息 (3)")."""
+
+    PUBLIC = ("", "tally/", "declare/", "receipt/", "statements/", "log/")
+    STAFF = (
+        "staff/",
+        "staff/intake/",
+        "staff/import/",
+        "staff/calls/",
+        "staff/queue/",
+        "staff/audit/",
+        "staff/entered/",
+        "staff/helper/",
+        "staff/helpers/",
+    )
+
+    def test_chinese_pages_use_full_width_punctuation(self):
+        make_submission("青松", region="CN-BJ", statement="see www.example.com now")
+        make_submission("白云", region="CN-SC")
+        run_sequencer()
+        AuditEvent.record(self.mo, "declarations.reject", reason="spam", flags=["link"])
+        offending = []
+        for language in ("zh-hans", "zh-hant"):
+            self.client.logout()
+            for path in self.PUBLIC:
+                offending += self.problems(language, path)
+            login_verified(self.client, self.alice)
+            for path in self.STAFF:
+                offending += self.problems(language, path)
+        assert not offending, "half-width punctuation in Chinese:\n" + "\n".join(offending)
+
+    def problems(self, language: str, path: str) -> list[str]:
+        response = self.client.get(f"/{language}/{path}", follow=True)
+        self.assertEqual(response.status_code, 200, path)
+        html = re.sub(
+            r"<(script|style|code|pre|kbd)\b.*?</\1>", " ", response.content.decode(), flags=re.S
+        )
+        text = html_unescape(re.sub(r"<[^>]*>", "", html))
+        return [
+            f"/{language}/{path}: …{text[max(0, m.start() - 12) : m.end() + 12]!r}…"
+            for m in HALF_WIDTH.finditer(text)
+        ]

@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from django.utils.translation import gettext
+
 from tuidang import numbers
 
 # The charts are drawn for a phone: a 360-unit-wide viewBox shown at most 360 CSS px wide
@@ -41,6 +43,11 @@ def nice_ticks(maximum: int, count: int = 4) -> list[int]:
 
 def number(value: int) -> str:
     return numbers.number(value)
+
+
+def tooltip(label: str, value: int) -> str:
+    """ "Beijing: 1,234", "北京：1,234" (a full-width colon in Chinese), escaped."""
+    return escape(gettext("%(key)s: %(value)s") % {"key": label, "value": number(value)})
 
 
 def text_width(text: str, font: float = FONT) -> float:
@@ -124,7 +131,7 @@ def column_chart(
         extra = f' class="partial" fill="url(#{cid}-partial)"' if partial else ""
         parts.append(
             f'<rect x="{x:.2f}" y="{y:.2f}" width="{max(slot - gap, 0.5):.2f}" '
-            f'height="{bar:.2f}"{extra}><title>{escape(label)}: {number(value)}</title></rect>'
+            f'height="{bar:.2f}"{extra}><title>{tooltip(label, value)}</title></rect>'
         )
     parts.append("</g>")
     parts.append('<g class="labels" text-anchor="middle">')
@@ -186,7 +193,7 @@ def bar_chart(
             parts.append(f'<text x="0" y="{text_y}">{escape(label)}</text>')
         parts.append(
             f'<rect x="{bar_left}" y="{bar_y}" width="{length:.2f}" height="{BAR_HEIGHT}" '
-            f'fill="#a4161a"><title>{escape(label)}: {number(value)}</title></rect>'
+            f'fill="#a4161a"><title>{tooltip(label, value)}</title></rect>'
             f'<text x="{bar_left + length + 5:.2f}" y="{bar_y + BAR_HEIGHT - 1}">'
             f"{number(value)}</text>"
         )
