@@ -73,6 +73,7 @@ DETAIL_LABELS = {
     "failed": _("could not be opened"),
     "filters": _("filters"),
     "flags": _("flags"),
+    "ids": _("records shown"),
     "layer": _("slowed down by"),
     "model": _("table"),
     "note": _("note"),
@@ -84,6 +85,7 @@ DETAIL_LABELS = {
     "reason": _("reason"),
     "roles": _("roles"),
     "rows": _("rows"),
+    "search": _("search"),
     "seconds": _("seconds"),
     "sessions": _("sessions"),
     "since": _("since"),
@@ -101,7 +103,7 @@ DETAIL_LABELS = {
 }
 
 # Keys whose numbers name a row ("#12") rather than count something ("1,234").
-ID_KEYS = {"call", "calls", "failed", "submission_ids", "since"}
+ID_KEYS = {"call", "calls", "failed", "ids", "submission_ids", "since"}
 
 # Labels for the values of a key, as ``{(action or "", key): {value: label}}``; an app adds
 # its own choices in its AppConfig.ready (accounts imports no other app). The action-specific

@@ -6,6 +6,8 @@ Rows left blank are ignored; each filled row becomes a submission of its own (th
 a helper's day are not a family).
 """
 
+from datetime import date
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,12 +66,16 @@ HelperRowFormSet = forms.formset_factory(
 )
 
 
+def _check_declared_on(value: date) -> None:
+    validate_declared_on(value)
+
+
 class HelperBatchForm(forms.Form):
     """What the whole batch shares: the day these people declared."""
 
     declared_on = forms.DateField(
         label=_("Day they declared"),
-        validators=[validate_declared_on],
+        validators=[_check_declared_on],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )

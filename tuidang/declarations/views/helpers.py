@@ -7,6 +7,8 @@ JavaScript) and their own counts. Every person becomes a submission of its own o
 helper's counts on a page of their own.
 """
 
+from typing import Any, cast
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -22,6 +24,7 @@ from tuidang.declarations import params
 from tuidang.declarations.forms_helpers import (
     BATCH_MAX,
     ROWS_STEP,
+    BaseHelperRowFormSet,
     HelperBatchForm,
     HelperRowFormSet,
 )
@@ -43,7 +46,8 @@ def counts_by_helper(user_ids=None) -> dict[int, dict[str, int]]:
         pending=Count("id", filter=Q(status=Status.PENDING)),
         rejected=Count("id", filter=Q(status=Status.REJECTED)),
     )
-    return {row["entered_by"]: {key: row[key] for key in COUNTS} for row in rows}
+    table = cast(list[dict[str, Any]], list(rows))
+    return {values["entered_by"]: {key: values[key] for key in COUNTS} for values in table}
 
 
 def counts_for(user) -> dict[str, int]:
@@ -66,9 +70,8 @@ def _only_rows(data: QueryDict, numbers_from_one: list[int]) -> QueryDict:
         for key, values in data.lists():
             if key.startswith(old_prefix):
                 rows.setlist(new_prefix + key[len(old_prefix) :], values)
-    for key in ("declared_on",):
-        if key in data:
-            rows[key] = data[key]
+    if "declared_on" in data:
+        rows.setlist("declared_on", data.getlist("declared_on"))
     return rows
 
 
@@ -96,7 +99,7 @@ def _page(request, batch, formset, *, quiet=False, focus_row=None, status=200, *
 
 def _error_summary(batch, formset) -> list[tuple[str, str, int | None]]:
     """``(field id, message, row number or None)`` for the summary at the top of the page."""
-    summary = [
+    summary: list[tuple[str, str, int | None]] = [
         (f"id_{name}", str(error), None)
         for name, errors in batch.errors.items()
         for error in errors
@@ -128,7 +131,7 @@ def helper(request: HttpRequest) -> HttpResponse:
         formset = HelperRowFormSet(_rows(request.POST, count), prefix=PREFIX)
         return _page(request, batch, formset, quiet=True, focus_row=posted)
 
-    formset = HelperRowFormSet(request.POST, prefix=PREFIX)
+    formset = cast(BaseHelperRowFormSet, HelperRowFormSet(request.POST, prefix=PREFIX))
     # Both checked, so every error shows at once.
     batch_ok, rows_ok = batch.is_valid(), formset.is_valid()
     if not batch_ok or formset.non_form_errors():
@@ -195,7 +198,7 @@ def helpers_overview(request: HttpRequest) -> HttpResponse:
         .distinct()
     )
     counts = counts_by_helper()
-    rows = sorted(
+    rows: list[dict[str, Any]] = sorted(
         (
             {
                 "account": account.get_username(),
