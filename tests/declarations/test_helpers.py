@@ -76,6 +76,26 @@ class HelperTestCase(BaseTestCase):
                 self.assertNotContains(page, f'name="row-{ROWS_STEP}-name"')
                 self.assertNotContains(page, "<script")
 
+    def test_regions_by_name_in_any_language_and_a_light_page(self):
+        response = self.post(
+            batch(
+                row("甲", region="四川"),
+                row("乙", region="Sichuan"),
+                row("丙", region="臺灣"),
+                row("丁", region=" united   states "),
+                row("戊", region="Atlantis"),
+            )
+        )
+        self.assertContains(response, "Unknown region: Atlantis.", status_code=200)
+        self.assertContains(response, 'value="Atlantis"', status_code=200)
+        regions = [s.people.get().region for s in Submission.objects.order_by("pk")]
+        self.assertEqual(regions, ["CN-SC", "CN-SC", "CN-TW", "US"])
+        # One list of region names for every row, not a select per row.
+        for language in LANGUAGES:
+            page = self.client.get(URL.format(language=language)).content
+            self.assertLess(len(page), 40_000, language)
+            self.assertEqual(page.count(b"<datalist"), 1)
+
     def test_a_helper_reaches_nothing_else(self):
         for path in (
             "staff/calls/",

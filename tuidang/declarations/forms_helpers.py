@@ -6,13 +6,16 @@ Rows left blank are ignored; each filled row becomes a submission of its own (th
 a helper's day are not a family).
 """
 
+import functools
 from datetime import date
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from tuidang.declarations import regions
 from tuidang.declarations.forms import PersonForm, validate_declared_on
 
 # A helper's day: the rows one submit takes. Fifty filled rows are a few kilobytes of form
@@ -22,8 +25,53 @@ BATCH_MAX = 50
 ROWS_STEP = 10
 
 
+def _key(text: str) -> str:
+    """A name as looked up: spaces collapsed, lower case, 臺 as 台 (both are written)."""
+    return " ".join(text.split()).lower().replace("臺", "台")
+
+
+@functools.cache
+def _codes_by_name() -> dict[str, str]:
+    """Every region's code by its name in each language and by its code."""
+    codes = {_key(code): code for code in (*regions.PROVINCE_CODES, *regions.COUNTRY_CODES)}
+    codes.update({_key(alias): code for alias, code in regions.ALIASES.items()})
+    for language in ("zh-hans", "zh-hant", "en"):
+        for code, *_names in regions.PROVINCES:
+            codes.setdefault(_key(regions.name(code, language)), code)
+        for code, name in regions.countries_sorted(language):
+            codes.setdefault(_key(name), code)
+    return codes
+
+
+def region_names() -> list[str]:
+    """The names a helper's region field suggests, in the active language and order."""
+    return [name for _group, options in regions.choices() for _code, name in options]
+
+
+class RegionNameField(forms.CharField):
+    """A region typed by name (or code), with one shared ``<datalist>`` of suggestions: a
+    select per row would repeat ~280 options fifty times (130 KB for ten rows)."""
+
+    def to_python(self, value) -> str:
+        text = " ".join(str(super().to_python(value)).split())
+        if not text:
+            return ""
+        code = _codes_by_name().get(_key(text))
+        if code is None:
+            raise ValidationError(
+                _("Unknown region: %(value)s."), code="invalid_choice", params={"value": text}
+            )
+        return code
+
+
 class HelperRowForm(PersonForm):
     statement = None  # type: ignore[assignment]  # not asked on the helper's form
+    region = RegionNameField(  # type: ignore[assignment]
+        label=_("Region (optional)"),
+        required=False,
+        max_length=80,
+        widget=forms.TextInput(attrs={"list": "region-names", "autocomplete": "off"}),
+    )
     consent = forms.BooleanField(
         label=_("This person agreed to quit and to have me submit it for them"),
         error_messages={

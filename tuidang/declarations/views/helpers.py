@@ -27,6 +27,7 @@ from tuidang.declarations.forms_helpers import (
     BaseHelperRowFormSet,
     HelperBatchForm,
     HelperRowFormSet,
+    region_names,
 )
 from tuidang.declarations.models import Channel, Status, Submission
 
@@ -90,6 +91,7 @@ def _page(request, batch, formset, *, quiet=False, focus_row=None, status=200, *
             "counts": counts_for(request.user),
             "batch_max": BATCH_MAX,
             "rows_step": ROWS_STEP,
+            "region_names": region_names(),
             "can_add": formset.total_form_count() < BATCH_MAX,
             **context,
         },
