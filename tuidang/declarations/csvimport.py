@@ -257,7 +257,11 @@ def parse(data: bytes) -> Parsed:
                 ]
             elif len(family.people) >= settings.FAMILY_MAX_SIZE:
                 reasons = [
-                    _("One submission can hold at most %(max)d people; start a new family.")
+                    ngettext(
+                        "One submission can hold at most %(max)d person; start a new family.",
+                        "One submission can hold at most %(max)d people; start a new family.",
+                        settings.FAMILY_MAX_SIZE,
+                    )
                     % {"max": settings.FAMILY_MAX_SIZE}
                 ]
             else:
