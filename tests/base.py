@@ -110,6 +110,9 @@ def restore_reference_data() -> None:
     importlib.import_module("tuidang.accounts.migrations.0002_add_role_groups").add_groups(
         apps, None
     )
+    importlib.import_module("tuidang.accounts.migrations.0005_add_helper_group").add_helper_group(
+        apps, None
+    )
 
 
 class BrowserClient(Client):

@@ -96,7 +96,7 @@ class StaffImportTestCase(BaseTestCase):
         upload = SimpleUploadedFile("batch.csv", data, content_type="text/csv")
         response = self.client.post("/en/staff/import/", {"file": upload})
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "2000 people kept")
+        self.assertContains(response, "2,000 people kept")
 
     def test_the_staff_import_has_its_own_limit(self):
         response = self.client.post(

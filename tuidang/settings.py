@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp_webauthn",
@@ -75,6 +74,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tuidang.context_processors.site",
             ],
+            # Not an app of its own: the project's template filters (numbers by language).
+            "libraries": {"numbers": "tuidang.templatetags.numbers"},
         },
     },
 ]

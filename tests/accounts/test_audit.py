@@ -30,7 +30,7 @@ class AuditLogTestCase(BaseTestCase):
         body = response.content.decode().split("<tbody>")[1]
         self.assertLess(body.index("Submission rejected"), body.index("Call logged"))
         self.assertLess(body.index("Call logged"), body.index("Submission accepted"))
-        self.assertContains(response, f"declarations.submission #{self.submission.pk}")
+        self.assertContains(response, f"Submission #{self.submission.pk}")
         self.assertContains(self.get(lang="zh-hans"), "已拒绝提交")
         self.assertContains(self.get(lang="zh-hant"), "已拒絕提交")
 

@@ -196,7 +196,7 @@ class AuditChainTestCase(BaseTestCase):
         AuditEvent.record(None, "audit.exported", via="command line", operator="root")
         login_verified(self.client, self.alice)
         response = self.client.get("/en/staff/audit/")
-        self.assertContains(response, "<td>command line (root)</td>")
+        self.assertContains(response, "<td>command line (operator root)</td>")
 
 
 class ChainExistingEventsMigrationTestCase(TransactionTestCase):

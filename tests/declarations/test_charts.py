@@ -46,7 +46,8 @@ class ColumnChartTestCase(SimpleTestCase):
         heights = [float(r.get("height")) for r in rects]
         self.assertEqual(heights[1], 0)
         self.assertAlmostEqual(heights[2] / heights[0], 4)
-        self.assertEqual([r.find(f"{SVG}title").text for r in rects][2], "2026-05-03: 8")
+        # Tooltips in the active language: a full-width colon in Chinese (the tests' default).
+        self.assertEqual([r.find(f"{SVG}title").text for r in rects][2], "2026-05-03：8")
         texts = [t.text for t in root.iter(f"{SVG}text")]
         self.assertIn("5/1", texts)
         self.assertIn("8", texts)  # the top tick

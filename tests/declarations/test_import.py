@@ -296,7 +296,7 @@ class ImportCommandTestCase(BaseTestCase):
         call_command(
             "importcsv", self.write(HEADER + "甲,party,,,2026-11-20,post,\n"), user="mo", stdout=out
         )
-        self.assertIn("1 people imported", out.getvalue())
+        self.assertIn("1 person imported in 1 submission (0 accepted, 1 waiting", out.getvalue())
         self.assertEqual(Submission.objects.get().entered_by, self.mo)
 
     def test_the_command_refuses_a_wrong_file_whole(self):

@@ -58,7 +58,7 @@ class QueueTestCase(BaseTestCase):
             follow=True,
         )
         self.assertRedirects(response, URL.format(lang="en"))
-        self.assertContains(response, "Rejected 1 submission (1 people) as “Spam or advertising”.")
+        self.assertContains(response, "Rejected 1 submission (1 person) as “Spam or advertising”.")
         self.assertContains(response, "Nothing is waiting for review.")
         submission.refresh_from_db()
         self.assertEqual(submission.status, Status.REJECTED)

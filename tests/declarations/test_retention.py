@@ -193,7 +193,19 @@ class HousekeepingTestCase(WithContactsKey):
                 self.assertContains(self.client.get(f"/{lang}/tally/"), label)
             event = AuditEvent.objects.get(action="housekeeping.purged")
             self.assertEqual((event.actor, event.object_id), (None, ""))
-            self.assertEqual(event.detail, {"expired": 1, "people": 1, "contacts": 1})
+            self.assertEqual(
+                {
+                    key: event.detail.get(key)
+                    for key in ("expired", "people", "contacts", "command", "via")
+                },
+                {
+                    "expired": 1,
+                    "people": 1,
+                    "contacts": 1,
+                    "command": "housekeeping",
+                    "via": "command line",
+                },
+            )
 
     def test_rejected_submissions_lose_their_text_and_keep_their_count(self):
         spam, _ = make_submission(ALIAS, "明月", statement=STATEMENT, contact=CONTACT)

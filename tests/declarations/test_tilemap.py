@@ -105,8 +105,9 @@ class TileMapPageTestCase(BaseTestCase):
             with translation.override(language):
                 for code, tile in found.items():
                     count = REGION_COUNTS.get(code, 0)
+                    colon = ": " if language == "en" else "："  # full-width in Chinese
                     self.assertEqual(
-                        tile.find(f"{NS}title").text, f"{regions.name(code)}: {count:,}"
+                        tile.find(f"{NS}title").text, f"{regions.name(code)}{colon}{count:,}"
                     )
                     self.assertEqual(
                         tile.find(f"{NS}text").text, tilemap.short_name(code, language)
@@ -169,9 +170,10 @@ class TileMapPageTestCase(BaseTestCase):
             with translation.override(language):
                 self.assertEqual(len(bars), len(REGION_COUNTS))  # the provinces, nothing else
                 longest = max(bars, key=bars.get)
-                self.assertEqual(longest, f"{regions.name('CN-GD')}: 12,345")
+                colon = ": " if language == "en" else "："  # full-width in Chinese
+                self.assertEqual(longest, f"{regions.name('CN-GD')}{colon}12,345")
                 # The smallest drawn province is still visible beside the largest.
-                self.assertGreater(bars[f"{regions.name('CN-SC')}: 100"], 1)
+                self.assertGreater(bars[f"{regions.name('CN-SC')}{colon}100"], 1)
             # Abroad is stated beside the chart, in words.
             self.assertRegex(html.split('id="chart-regions"')[1].split("</table>")[0], r"900,?000")
         self.assertIn("Not drawn, so that they do not dwarf the regions", html)
@@ -187,7 +189,8 @@ class TileMapPageTestCase(BaseTestCase):
             _text, months = chart(html, "chart-months")
             bars = months.find(f"{NS}g[@class='bars']").findall(f"{NS}rect")
             self.assertEqual(bars[-1].get("class"), "partial")
-            self.assertEqual(bars[-1].find(f"{NS}title").text, f"{label}: 40")
+            colon = ": " if language == "en" else "："  # full-width in Chinese
+            self.assertEqual(bars[-1].find(f"{NS}title").text, f"{label}{colon}40")
             self.assertTrue(all(bar.get("class") is None for bar in bars[:-1]))
             self.assertEqual(bars[-1].get("fill"), "url(#chart-months-partial)")
             self.assertIsNotNone(months.find(f"{NS}defs/{NS}pattern[@id='chart-months-partial']"))

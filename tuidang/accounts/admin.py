@@ -6,6 +6,8 @@ checks from the role rather than from per-user Django permissions, and narrows t
 (no deleting declarations, counters that nobody edits by hand).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
@@ -16,8 +18,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tuidang.accounts.models import AuditEvent
 
+# The mixins below go in front of a ModelAdmin; for the type checker they are one.
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-class AuditedAdminMixin:
+
+class AuditedAdminMixin(_ModelAdmin):
     """Admin-role permissions and an AuditEvent beside every LogEntry the admin writes.
 
     The admin calls ``log_addition``/``log_change``/``log_deletions`` inside the transaction
@@ -55,14 +63,14 @@ class AuditedAdminMixin:
             AuditEvent.record(request.user, "admin.deleted", obj, was=str(obj))
         return super().log_deletions(request, queryset)
 
-    def response_action(self, request, queryset):
+    def response_action(self, request, queryset, *args, **kwargs):
         # Django runs list actions outside a transaction; the audit row and the change must
-        # not part ways.
+        # not part ways. (*args: later Django versions add an argument.)
         with transaction.atomic():
-            return super().response_action(request, queryset)
+            return super().response_action(request, queryset, *args, **kwargs)
 
 
-class AuditedReadsMixin:
+class AuditedReadsMixin(_ModelAdmin):
     """One AuditEvent per admin page that shows declarants' data: the list (with its search,
     filters, page and the ids on it) and each object's page. Reads are audited because a
     planted moderator or admin harms declarants by reading, not only by changing."""

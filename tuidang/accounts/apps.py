@@ -35,6 +35,11 @@ class AccountsConfig(AppConfig):
                 raise PermissionDenied  # staff, but not an admin: logging in again won't help
             return redirect_to_login(target)
 
-        admin.site.has_permission = has_permission
-        admin.site.login = login
-        admin.site.logout = lambda request, extra_context=None: redirect("accounts-logout")
+        # Replaced on the one default site object rather than by a subclass, so the admin's
+        # autodiscovered registrations stay where they are (setattr: the stubs call these
+        # read-only methods, and logout answers a redirect, not a TemplateResponse).
+        setattr(admin.site, "has_permission", has_permission)  # noqa: B010
+        setattr(admin.site, "login", login)  # noqa: B010
+        setattr(  # noqa: B010
+            admin.site, "logout", lambda request, extra_context=None: redirect("accounts-logout")
+        )

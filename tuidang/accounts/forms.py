@@ -1,5 +1,7 @@
 """The staff login (password and TOTP code in one step) and the audit log's filters."""
 
+from typing import cast
+
 import django_otp
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
@@ -82,7 +84,7 @@ class LoginForm(forms.Form):
         self.backoff: throttling.Wait | None = None
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = self.cleaned_data
         if self.errors:
             return cleaned
         if not cleaned["code"] and not cleaned["passkey"]:
@@ -179,10 +181,11 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         User = get_user_model()
         actor_ids = AuditEvent.objects.exclude(actor=None).values("actor_id").distinct()
-        self.fields["actor"].queryset = User.objects.filter(pk__in=actor_ids).order_by("username")
+        actor_field = cast(forms.ModelChoiceField, self.fields["actor"])
+        actor_field.queryset = User.objects.filter(pk__in=actor_ids).order_by("username")
         recorded = set(AuditEvent.objects.values_list("action", flat=True).distinct())
         codes = sorted(recorded | set(ACTION_LABELS))
-        self.fields["action"].choices = [
+        cast(forms.ChoiceField, self.fields["action"]).choices = [
             ("", _("Any action")),
             *((code, f"{ACTION_LABELS.get(code, code)} ({code})") for code in codes),
         ]
@@ -192,13 +195,13 @@ class AuditFilterForm(forms.Form):
             .distinct()
             .order_by("object_type")
         )
-        self.fields["object_type"].choices = [
+        cast(forms.ChoiceField, self.fields["object_type"]).choices = [
             ("", _("Any type")),
             *((t, t) for t in types),
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = self.cleaned_data
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             raise forms.ValidationError(

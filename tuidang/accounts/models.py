@@ -14,33 +14,52 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tuidang.accounts.actions import LOGIN_REFUSAL_LABELS, action_label
+from tuidang import numbers
+from tuidang.accounts.actions import (
+    DETAIL_LABELS,
+    ID_KEYS,
+    OBJECT_LABELS,
+    VALUE_LABELS,
+    action_label,
+)
 
 # Roles are Django groups of these names (made by a data migration). Later issues add more.
 VOLUNTEER = "volunteer"
 MODERATOR = "moderator"
 ADMIN = "admin"
-ROLES = (VOLUNTEER, MODERATOR, ADMIN)
+# Helps people quit in person, by phone or online and submits for those who agreed: the
+# helper page only (no call log, no queue, no audit log); everything waits for a moderator.
+HELPER = "helper"
+ROLES = (VOLUNTEER, MODERATOR, ADMIN, HELPER)
 
 
 GENESIS_HASH = "0" * 64
 
 
-def command_line_detail() -> dict:
+def command_line_detail(command: str = "") -> dict:
     """How an action taken on the server's terminal is attributed: no staff account is
-    logged in there, so the event names the command line and the local account that ran it."""
+    logged in there, so the event names the command line, the command (``housekeeping`` for
+    ``tuidang housekeeping``) and the local account that ran it."""
     try:
         operator = getpass.getuser()
     except (OSError, KeyError):
         operator = ""
-    return {"via": "command line", "operator": operator}
+    return {
+        "via": "command line",
+        **({"command": command} if command else {}),
+        "operator": operator,
+    }
 
 
 def canonical_event(
@@ -87,7 +106,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    action = models.CharField(_("action"), max_length=64, db_index=True)
+    action = models.CharField(gettext_lazy("action"), max_length=64, db_index=True)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
@@ -108,13 +127,39 @@ class AuditEvent(models.Model):
 
     @property
     def actor_display(self) -> str:
-        """The account that acted or, from the terminal, the command line and its local user."""
+        """The account that acted or, from the terminal, the command line, the command and
+        the local user: "command line: tuidang housekeeping (operator root)"."""
         if self.actor is not None:
             return self.actor.get_username()
-        if self.detail.get("via"):
-            operator = self.detail.get("operator") or self.detail.get("os_user")
-            return f"{self.detail['via']} ({operator})" if operator else str(self.detail["via"])
-        return ""
+        command = str(self.detail.get("command", ""))
+        if not command and self.action.startswith("housekeeping."):
+            command = "housekeeping"  # events recorded before the command was named
+        if not self.detail.get("via") and not command:
+            return ""
+        if command and not command.startswith("tuidang "):
+            command = f"tuidang {command}"
+        operator = str(self.detail.get("operator") or self.detail.get("os_user") or "")
+        values = {"command": command, "operator": operator}
+        if command and operator:
+            return _("command line: %(command)s (operator %(operator)s)") % values
+        if command:
+            return _("command line: %(command)s") % values
+        if operator:
+            return _("command line (operator %(operator)s)") % values
+        return str(_("command line"))
+
+    @property
+    def object_display(self) -> str:
+        """The object as "Submission #12" (its model's name in the reader's language)."""
+        if not self.object_type:
+            return ""
+        name = OBJECT_LABELS.get(self.object_type)
+        if name is None:
+            try:
+                name = apps.get_model(self.object_type)._meta.verbose_name
+            except (LookupError, ValueError):
+                name = self.object_type
+        return f"{capfirst(str(name))} #{self.object_id}"
 
     def canonical(self) -> bytes:
         return canonical_event(
@@ -132,13 +177,14 @@ class AuditEvent(models.Model):
 
     @property
     def detail_display(self) -> list[tuple[str, str]]:
-        """The detail as (key, value) pairs, with known login refusal reasons translated."""
-        pairs = []
-        for key, value in sorted(self.detail.items()):
-            if self.action == "login.failed" and key == "reason":
-                value = LOGIN_REFUSAL_LABELS.get(value, value)
-            pairs.append((key, str(value)))
-        return pairs
+        """The detail as (label, text) pairs in the reader's language: lists and filters as
+        words, choices by their labels, counts grouped, row numbers as "#12". What names the
+        command line is in ``actor_display`` instead."""
+        return [
+            (str(DETAIL_LABELS.get(key, key)), _detail_text(self.action, key, value))
+            for key, value in sorted(self.detail.items())
+            if key not in ("via", "command", "operator", "os_user")
+        ]
 
     @classmethod
     def record(cls, actor, action: str, obj=None, **detail) -> "AuditEvent":
@@ -187,6 +233,29 @@ def _lock_chain_head() -> AuditChainHead:
             pass  # another appender made it first
         AuditChainHead.objects.filter(pk=1).update(seq=F("seq") + 1)
     return AuditChainHead.objects.get(pk=1)
+
+
+def _detail_text(action: str, key: str, value) -> str:
+    """One detail value as words (never a Python repr such as "['link']" or "None")."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list):
+        return str(_(", ")).join(_detail_text(action, key, item) for item in value)
+    if isinstance(value, dict):
+        return str(_("; ")).join(
+            _("%(key)s: %(value)s")
+            % {"key": DETAIL_LABELS.get(k, k), "value": _detail_text(action, k, v)}
+            for k, v in sorted(value.items())
+        )
+    if isinstance(value, int):
+        return f"#{value}" if key in ID_KEYS else numbers.number(value)
+    if key == "changes" and value.startswith("["):
+        # The Django admin's change message (JSON): Django words it in the reader's language.
+        return str(LogEntry(change_message=value).get_change_message()) or "—"
+    labels = VALUE_LABELS.get((action, key)) or VALUE_LABELS.get(("", key)) or {}
+    return str(labels.get(value, value))
 
 
 class ChainBroken(Exception):

@@ -12,6 +12,10 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from django.utils.translation import gettext
+
+from tuidang import numbers
+
 # The charts are drawn for a phone: a 360-unit-wide viewBox shown at most 360 CSS px wide
 # (``width`` below) and at least about 290 px (a 320 px screen less the page's padding), so a
 # 15-unit font is 12-15 CSS px wherever it is read. The page's stylesheet sets no font size
@@ -38,7 +42,12 @@ def nice_ticks(maximum: int, count: int = 4) -> list[int]:
 
 
 def number(value: int) -> str:
-    return f"{value:,}"
+    return numbers.number(value)
+
+
+def tooltip(label: str, value: int) -> str:
+    """ "Beijing: 1,234", "北京：1,234" (a full-width colon in Chinese), escaped."""
+    return escape(gettext("%(key)s: %(value)s") % {"key": label, "value": number(value)})
 
 
 def text_width(text: str, font: float = FONT) -> float:
@@ -122,7 +131,7 @@ def column_chart(
         extra = f' class="partial" fill="url(#{cid}-partial)"' if partial else ""
         parts.append(
             f'<rect x="{x:.2f}" y="{y:.2f}" width="{max(slot - gap, 0.5):.2f}" '
-            f'height="{bar:.2f}"{extra}><title>{escape(label)}: {number(value)}</title></rect>'
+            f'height="{bar:.2f}"{extra}><title>{tooltip(label, value)}</title></rect>'
         )
     parts.append("</g>")
     parts.append('<g class="labels" text-anchor="middle">')
@@ -184,7 +193,7 @@ def bar_chart(
             parts.append(f'<text x="0" y="{text_y}">{escape(label)}</text>')
         parts.append(
             f'<rect x="{bar_left}" y="{bar_y}" width="{length:.2f}" height="{BAR_HEIGHT}" '
-            f'fill="#a4161a"><title>{escape(label)}: {number(value)}</title></rect>'
+            f'fill="#a4161a"><title>{tooltip(label, value)}</title></rect>'
             f'<text x="{bar_left + length + 5:.2f}" y="{bar_y + BAR_HEIGHT - 1}">'
             f"{number(value)}</text>"
         )

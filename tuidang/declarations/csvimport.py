@@ -257,7 +257,11 @@ def parse(data: bytes) -> Parsed:
                 ]
             elif len(family.people) >= settings.FAMILY_MAX_SIZE:
                 reasons = [
-                    _("One submission can hold at most %(max)d people; start a new family.")
+                    ngettext(
+                        "One submission can hold at most %(max)d person; start a new family.",
+                        "One submission can hold at most %(max)d people; start a new family.",
+                        settings.FAMILY_MAX_SIZE,
+                    )
                     % {"max": settings.FAMILY_MAX_SIZE}
                 ]
             else:
@@ -322,6 +326,6 @@ def save(parsed: Parsed, *, entered_by, language: str = "", source: str = "web")
             queued=saved.queued,
             bad_rows=len(parsed.errors),
             submission_ids=[s.pk for s in saved.submissions],
-            **(command_line_detail() if source == "command" else {}),
+            **(command_line_detail("importcsv") if source == "command" else {}),
         )
     return saved

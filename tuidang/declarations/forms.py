@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tuidang.declarations import contacts, names, regions
 from tuidang.declarations.models import Channel, Organisation, active_organisations
@@ -177,7 +178,11 @@ class BasePersonFormSet(forms.BaseFormSet):
             raise ValidationError(_("Enter at least one person."), code="too_few_forms")
         if len(filled) > settings.FAMILY_MAX_SIZE:
             raise ValidationError(
-                _("One submission can hold at most %(max)d people.")
+                ngettext(
+                    "One submission can hold at most %(max)d person.",
+                    "One submission can hold at most %(max)d people.",
+                    settings.FAMILY_MAX_SIZE,
+                )
                 % {"max": settings.FAMILY_MAX_SIZE},
                 code="too_many_forms",
             )
@@ -251,6 +256,11 @@ class StaffSubmissionForm(SubmissionForm):
 
     channel = forms.ChoiceField(
         label=_("Channel"),
-        choices=[(c.value, c.label) for c in Channel if c not in (Channel.WEB, Channel.API)],
+        # Helpers' submissions come only through the helper page, counted per helper.
+        choices=[
+            (c.value, c.label)
+            for c in Channel
+            if c not in (Channel.WEB, Channel.API, Channel.HELPER)
+        ],
         initial=Channel.PHONE,
     )

@@ -41,6 +41,9 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     FAX = "fax", _("Fax")
     POST = "post", _("Letter")
+    # Submitted by a helper for someone who agreed (in person, by phone or online): always
+    # waits for a moderator, like everything staff enter beyond their quota.
+    HELPER = "helper", _("Through a helper")
 
 
 class Organisation(models.Model):
@@ -178,7 +181,9 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
         sealed = contacts.seal(contact) if contact else None
         code = Submission.new_receipt_code() if want_receipt else None
         with transaction.atomic():
-            if entered_by is not None and moderation.over_staff_quota(entered_by, len(people)):
+            if channel == Channel.HELPER or (
+                entered_by is not None and moderation.over_staff_quota(entered_by, len(people))
+            ):
                 flags = moderation.with_staff_flag(flags)
             submission = self.create(
                 status=Status.PENDING if flags else Status.ACCEPTED,

@@ -171,7 +171,7 @@ def tile_map(
         y = 1 + row * CELL
         parts.append(
             f'<g class="tile q{shade}" data-region="{escape(code)}">'
-            f"<title>{escape(names[code])}: {charts.number(value)}</title>"
+            f"<title>{charts.tooltip(names[code], value)}</title>"
             f'<rect x="{x:g}" y="{y}" width="{TILE}" height="{TILE}" rx="3" fill="{FILLS[shade]}"/>'
             f'<text x="{x + TILE / 2:g}" y="{y + TILE / 2 + charts.FONT * 0.35:.1f}" '
             f'fill="{INKS[shade]}">{escape(short_name(code, language))}</text></g>'

@@ -2,6 +2,7 @@ from django.urls import path
 
 from tuidang.declarations.views import (
     declare,
+    helpers,
     intake,
     queue,
     receipts,
@@ -25,4 +26,7 @@ urlpatterns = [
     path("staff/import/", intake.import_csv, name="declarations-import"),
     path("staff/queue/", queue.queue, name="declarations-queue"),
     path("staff/entered/", staffcounts.staff_counts, name="declarations-staff-counts"),
+    # Helpers submit for the people they helped; admins see each helper's counts.
+    path("staff/helper/", helpers.helper, name="declarations-helper"),
+    path("staff/helpers/", helpers.helpers_overview, name="declarations-helpers"),
 ]

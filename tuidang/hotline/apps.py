@@ -11,6 +11,14 @@ class HotlineConfig(AppConfig):
 
         forgetting.connect(models.forget_calls, dispatch_uid="hotline-forget-calls")
 
+        # The audit page names calls and their outcomes in the reader's language.
+        from django.utils.translation import gettext_lazy as _
+
+        from tuidang.accounts.actions import register_object_label, register_value_labels
+
+        register_object_label(f"{models.Call._meta.app_label}.call", _("Call"))
+        register_value_labels("outcome", dict(models.CallOutcome.choices))
+
     def staff_panel(self, request) -> str:
         """The call log's link on the staff home (``accounts.views.staff_panels``)."""
         from django.template.loader import render_to_string

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -39,7 +39,13 @@ PREFIX = "person"
 HOUR = 3600
 SUBMIT_SCOPE = "submit"
 # Django's own wording ("Please submit at most 10 forms") means nothing to a declarant.
-FORMSET_ERRORS = {"too_many_forms": gettext_lazy("One submission can hold at most %(num)d people.")}
+FORMSET_ERRORS = {
+    "too_many_forms": ngettext_lazy(
+        "One submission can hold at most %(num)d person.",
+        "One submission can hold at most %(num)d people.",
+        "num",
+    )
+}
 
 
 # --- The hourly limit, shared with the partner API -------------------------------------------

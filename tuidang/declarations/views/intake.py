@@ -122,7 +122,11 @@ def intake(request):
             if formset.total_form_count() >= settings.FAMILY_MAX_SIZE:
                 messages.warning(
                     request,
-                    _("One submission can hold at most %(max)d people.")
+                    ngettext(
+                        "One submission can hold at most %(max)d person.",
+                        "One submission can hold at most %(max)d people.",
+                        settings.FAMILY_MAX_SIZE,
+                    )
                     % {"max": settings.FAMILY_MAX_SIZE},
                 )
             row = formset.total_form_count() - 1

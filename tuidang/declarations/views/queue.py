@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from tuidang import params
+from tuidang import numbers, params
 from tuidang.accounts.decorators import staff_required
 from tuidang.accounts.models import MODERATOR, AuditEvent
 from tuidang.declarations.forms import reject_control_characters
@@ -154,21 +154,25 @@ def moderate(request, form) -> None:
         messages.success(
             request,
             ngettext(
-                "Accepted %(count)d submission (%(people)d people).",
-                "Accepted %(count)d submissions (%(people)d people).",
+                "Accepted %(count)s submission (%(people)s).",
+                "Accepted %(count)s submissions (%(people)s).",
                 done,
             )
-            % {"count": done, "people": people},
+            % {"count": numbers.number(done), "people": numbers.people(people)},
         )
     elif done:
         messages.success(
             request,
             ngettext(
-                "Rejected %(count)d submission (%(people)d people) as “%(reason)s”.",
-                "Rejected %(count)d submissions (%(people)d people) as “%(reason)s”.",
+                "Rejected %(count)s submission (%(people)s) as “%(reason)s”.",
+                "Rejected %(count)s submissions (%(people)s) as “%(reason)s”.",
                 done,
             )
-            % {"count": done, "people": people, "reason": RejectionReason(reason).label},
+            % {
+                "count": numbers.number(done),
+                "people": numbers.people(people),
+                "reason": RejectionReason(reason).label,
+            },
         )
     if own:
         messages.error(

@@ -61,21 +61,24 @@ def receipt(request: HttpRequest) -> HttpResponse:
             return proof
         context["alert"] = _("This declaration has no such log entry.")
     if request.POST.get("action") == "remove":
-        if request.POST.get("confirm") != "yes":
-            return render(request, TEMPLATE, {**context, "confirm_removal": True})
-        submission.remove_statements()
-        submission.refresh_from_db()
-        context["removed_now"] = True
+        if request.POST.get("confirm") == "yes":
+            submission.remove_statements()
+            submission.refresh_from_db()
+            context["removed_now"] = True
+        else:
+            context["confirm_removal"] = True
     people = list(submission.people.prefetch_related("organisations"))
     context["people"] = people
     context["removable"] = any(person.removed_at is None for person in people)
-    context["logged"] = submission.status == Status.ACCEPTED and all(
-        person.leaf_index is not None for person in people
-    )
+    # The status above the question follows the real state too: a logged entry's page must not
+    # say that it will appear with the next batch.
+    context["logged"] = all(person.leaf_index is not None for person in people)
     # Counted from now, not from when it arrived: the page must not tell whoever holds the code
     # (or took it from the declarant) the hour the declaration came in. "At the latest" stays
     # true, only looser.
     context["expected"] = batches.expected()
+    if context.get("confirm_removal"):
+        return render(request, TEMPLATE, context)
     context["checkpoint"] = latest = Checkpoint.objects.latest_signed()
     # A rejected person's entry is a rejection (day and reason only): no receipt is offered.
     if latest is not None and submission.status == Status.ACCEPTED:

@@ -71,7 +71,9 @@ class Command(BaseCommand):
 
     def export(self, out: Path | None, since: int) -> None:
         # Taking the log off the server is itself an action the log records.
-        recorded = AuditEvent.record(None, "audit.exported", since=since, **command_line_detail())
+        recorded = AuditEvent.record(
+            None, "audit.exported", since=since, **command_line_detail("audit export")
+        )
         events = (
             AuditEvent.objects.filter(seq__gt=since, seq__lte=recorded.seq)
             .select_related("actor")

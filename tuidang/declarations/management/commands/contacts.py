@@ -132,6 +132,7 @@ class Command(BaseCommand):
                     **{kind: [row.pk for row, _ in opened]},
                     failed=failed,
                     via="command line",
+                    command="contacts",
                     operator=_operator(),
                 )
         return opened, failed

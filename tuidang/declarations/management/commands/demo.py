@@ -69,8 +69,8 @@ COUNTRY_WEIGHTS = {
 ABROAD_SHARE = 0.10
 UNKNOWN_REGION_SHARE = 0.04
 CHANNEL_WEIGHTS = {
-    Channel.WEB: 82, Channel.API: 3, Channel.PHONE: 8, Channel.EMAIL: 4, Channel.FAX: 1,
-    Channel.POST: 2,
+    Channel.WEB: 80, Channel.API: 3, Channel.PHONE: 8, Channel.EMAIL: 4, Channel.FAX: 1,
+    Channel.POST: 2, Channel.HELPER: 2,
 }  # fmt: skip
 FAMILY_SHARE = 0.15
 PENDING_SHARE = 0.02
@@ -164,6 +164,7 @@ class Command(BaseCommand):
         admin, password, device = self.make_admin()
         volunteer = self.make_staff("demo-volunteer", "volunteer")
         moderator = self.make_staff("demo-moderator", "moderator")
+        self.helper = self.make_staff("demo-helper", "helper")
         with override_settings(RATE_LIMITS=False):
             people = self.declare(declarations, days, volunteer, moderator)
         self.make_calls(days, volunteer)
@@ -396,7 +397,9 @@ class Command(BaseCommand):
         by_volunteer = channel not in (Channel.WEB, Channel.API)
         return {
             "channel": channel,
-            "entered_by": volunteer if by_volunteer else None,
+            "entered_by": (self.helper if channel == Channel.HELPER else volunteer)
+            if by_volunteer
+            else None,
             "client_key": None if by_volunteer else secrets.token_hex(16),
             "language": ""
             if by_volunteer

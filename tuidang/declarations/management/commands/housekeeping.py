@@ -13,7 +13,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from tuidang import dbfiles
-from tuidang.accounts.models import AuditEvent
+from tuidang.accounts.models import AuditEvent, command_line_detail
 from tuidang.background import stop_on_signals
 from tuidang.declarations.models import Submission
 
@@ -28,7 +28,9 @@ def run_once() -> dict[str, int]:
     if sessions:
         done["sessions"] = sessions
     if done:
-        AuditEvent.record(None, "housekeeping.purged", **done)
+        AuditEvent.record(
+            None, "housekeeping.purged", **done, **command_line_detail("housekeeping")
+        )
     dbfiles.wipe_freed_pages()
     return done
 

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from tuidang import numbers
 from tuidang.accounts.decorators import has_role
 from tuidang.accounts.models import MODERATOR, VOLUNTEER
 from tuidang.declarations import csvimport
@@ -51,10 +52,18 @@ class Command(BaseCommand):
             saved = csvimport.save(parsed, entered_by=staff, language=language, source="command")
             for row_error in saved.errors:
                 self.stderr.write(f"line {row_error.line}: {row_error.message}")
+        # The summary is for the operator's log: always English, counted right.
+        submissions, rows = len(saved.submissions), len(saved.errors)
+        with translation.override("en"):
+            people = numbers.people(saved.people)
         self.stdout.write(
-            f"{saved.people} people imported in {len(saved.submissions)} submissions "
-            f"({saved.accepted} accepted, {saved.queued} waiting for review); "
-            f"{len(saved.errors)} rows not imported."
+            f"{people} imported in {numbers.number(submissions)} "
+            f"submission{'' if submissions == 1 else 's'} "
+            f"({numbers.number(saved.accepted)} accepted, {numbers.number(saved.queued)} "
+            f"waiting for review); {numbers.number(rows)} row{'' if rows == 1 else 's'} "
+            "not imported."
         )
         if saved.errors:
-            raise CommandError(f"{len(saved.errors)} rows not imported (listed above).")
+            raise CommandError(
+                f"{numbers.number(rows)} row{'' if rows == 1 else 's'} not imported (listed above)."
+            )
