@@ -60,6 +60,21 @@ OVERFLOW = """() => {
   return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, out};
 }"""
 
+# Every aria-describedby must name elements that exist (a dangling one describes nothing).
+DANGLING = """() => [...document.querySelectorAll('[aria-describedby]')].flatMap(el =>
+  el.getAttribute('aria-describedby').split(/\\s+/).filter(id => id && !document.getElementById(id))
+    .map(id => `${el.tagName.toLowerCase()}#${el.id} -> ${id}`))"""
+
+# Each visible checkbox and radio can be hit within 44 x 44 CSS px: its own box or a label's.
+SMALL_TARGETS = """() => [...document.querySelectorAll('input[type=checkbox], input[type=radio]')]
+  .filter(input => input.getClientRects().length && getComputedStyle(input).visibility !== 'hidden')
+  .filter(input => ![input, ...input.labels].some(el => {
+      const r = el.getBoundingClientRect();
+      return r.width >= 44 && r.height >= 44;
+  }))
+  .map(input => `${input.name}=${input.value} ${Math.round(input.getBoundingClientRect().width)}x` +
+                `${Math.round(input.getBoundingClientRect().height)}`)"""
+
 
 @override_settings(RATE_LIMITS=False)
 class NoPageWiderThanThePhone(BrowserTestCase):
@@ -92,10 +107,12 @@ class NoPageWiderThanThePhone(BrowserTestCase):
         page.wait_for_load_state("load")
 
     def check(self, page, where: str) -> list[str]:
-        problems = []
+        problems = [f"{where}: dangling aria-describedby {d}" for d in page.evaluate(DANGLING)]
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
             found = page.evaluate(OVERFLOW)
+            if width == 360 and (small := page.evaluate(SMALL_TARGETS)):
+                problems.append(f"{where}: targets under 44 px {small[:5]}")
             if found["scroll"] > found["inner"] or found["out"]:
                 problems.append(
                     f"{where} at {width}px: {found['scroll']}px wide {found['out'][:5]}"
@@ -145,8 +162,9 @@ class NoPageWiderThanThePhone(BrowserTestCase):
         self.assertTrue(page.locator("details pre").first.is_visible())
         problems += self.check(page, "receipt result")
 
-        # Declare with errors: the page with its messages.
+        # Declare with errors: the page with its messages (and a second person, to remove).
         page.goto(base + "/declare/")
+        self.submit(page, "button[name=add]")
         self.submit(page, "button[name=send]:not(.skip)")
         problems += self.check(page, "declare with errors")
 
@@ -186,6 +204,18 @@ class NoPageWiderThanThePhone(BrowserTestCase):
         page.locator("input[name$='-name']").first.fill(LONG_LATIN)
         self.submit(page, "button[name=save]:not(.default-submit)")
         problems += self.check(page, "intake with errors")
+        # A call logged with errors: a time in the future.
+        page.goto(base + "/staff/calls/")
+        page.locator("input[name=outcome]").first.check()
+        page.locator("input[name=taken_at]").fill("2099-01-01T10:00")
+        self.submit(page, "form.call button[type=submit]")
+        self.assertGreater(page.locator(".error-summary a").count(), 0)
+        problems += self.check(page, "calls with errors")
+        # The moderation queue with nothing selected.
+        page.goto(base + "/staff/queue/")
+        self.submit(page, "button[name=action][value=accept]")
+        self.assertGreater(page.locator(".error-summary a").count(), 0)
+        problems += self.check(page, "queue with errors")
         return problems
 
     def test_no_page_is_wider_than_the_phone(self):

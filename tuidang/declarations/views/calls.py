@@ -22,6 +22,7 @@ from tuidang.declarations import contacts
 from tuidang.declarations.forms import reject_control_characters
 from tuidang.declarations.models import Call, CallOutcome
 from tuidang.declarations.views.intake import staff_page
+from tuidang.formerrors import error_summary
 
 # Alt+1 … Alt+5 choose an outcome: digits read the same in every language on the page.
 OUTCOME_KEYS = {outcome.value: str(n) for n, outcome in enumerate(CallOutcome, start=1)}
@@ -206,6 +207,7 @@ def calls(request):
         "declarations/staff/calls.html",
         {
             "form": form,
+            "error_summary": error_summary(form),
             "recent": Call.objects.select_related("taken_by", "submission")[:RECENT],
             "weeks": [
                 {
