@@ -73,6 +73,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tuidang.context_processors.site",
             ],
+            # {% load text %}: the language of typed text, receipt codes (tuidang/text.py).
+            "libraries": {"text": "tuidang.text"},
         },
     },
 ]
