@@ -21,7 +21,8 @@ from tests.base import (
 )
 from tests.browser.base import BrowserTestCase
 from tuidang.accounts.models import AuditEvent
-from tuidang.declarations.models import Call, CallOutcome, Channel, Submission
+from tuidang.declarations.models import Channel, Submission
+from tuidang.hotline.models import Call, CallOutcome
 
 pytestmark = pytest.mark.slow
 
