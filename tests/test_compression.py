@@ -6,6 +6,7 @@ See tuidang/compression.py (which pages are compressed and why) and docs/deploy.
 import gzip
 import io
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -57,6 +58,8 @@ class PublicPagesWithinBudget(BaseTestCase):
             "declare/": 'name="csrfmiddlewaretoken"',
             "receipt/": 'name="code"',
             f"statements/{self.busiest_day.isoformat()}/": "<blockquote",
+            "declare/thanks/": 'href="/',
+            "staff/login/": 'name="code"',
             "tally/": "<svg",
             "log/": "/log/checkpoint",
             "log/checkpoints/": "",
@@ -154,3 +157,41 @@ def test_serve_sends_the_collected_static_files_precompressed(tmp_path):
         assert response.getheader("Content-Encoding") == "gzip"
         assert '<html lang="en">' in gzip.decompress(body).decode()
         assert server.stop() == 0
+
+
+class AnswersSentUncompressedWithinBudget(BaseTestCase):
+    """The answers to POSTs go out uncompressed (BREACH, above): they must fit the budget as
+    they are, for a family declaring together and for a page that does not exist."""
+
+    def test_thanks_receipt_and_the_form_shown_again_fit_uncompressed(self):
+        statement = "我们一家人今天郑重声明退出中国共产党及其附属组织。" * 80  # the longest allowed
+        statement = statement[:1990]
+        for n, language in enumerate(LANGUAGES):
+            family = [
+                person(f"山间明月{n}{i}", ["party", "league"], f"{n}{statement}") for i in range(3)
+            ]
+            thanks = self.client.post(
+                f"/{language}/declare/", form_data(*family, want_receipt=True), **ACCEPT
+            )
+            assert thanks.status_code == 200, re.findall(
+                r"errorlist[^>]*><li>([^<]*)", thanks.content.decode()
+            )
+            assert len(thanks.content) <= BUDGET_BYTES, len(thanks.content)
+            run_sequencer()
+            answer = self.client.post(
+                f"/{language}/receipt/",
+                {"code": receipt_code_in(thanks.content.decode())},
+                **ACCEPT,
+            )
+            assert "<details>" in answer.content.decode()  # with each person's proof
+            assert len(answer.content) <= BUDGET_BYTES, (language, len(answer.content))
+            # The form shown again with its errors, for two people: each person's block holds
+            # the ~250 regions, some 10 KB uncompressed (see the report on issue 8).
+            again = self.client.post(
+                f"/{language}/declare/", form_data(person("", []), person("", [])), **ACCEPT
+            )
+            assert again.status_code == 400
+            assert len(again.content) <= BUDGET_BYTES, (language, len(again.content))
+            missing = self.client.get(f"/{language}/no-such-page/", **ACCEPT)
+            assert missing.status_code == 404
+            assert len(missing.content) <= BUDGET_BYTES

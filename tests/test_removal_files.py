@@ -7,13 +7,13 @@ the server still running (a seizure of a live server), the main database file, i
 proves nothing); after it, neither the alias, its folded ``name_key`` nor the statement may be.
 """
 
-import re
 import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.declarations.test_declare import receipt_code_in
 from tests.test_privacy_canary import MarkedClient
 from tests.test_serve import Server
 from tuidang.declarations.models import normalise_name
@@ -66,7 +66,7 @@ def test_removed_alias_is_in_no_database_file(tmp_path):
         if status == 302:  # (a redirect to the thanks page before the code was kept nowhere)
             status, _, thanks = client.request("GET", headers["Location"])
         assert status == 200, thanks
-        code = re.search(r'class="receipt-code">([0-9A-F-]+)<', thanks).group(1)
+        code = receipt_code_in(thanks)
         before = holding(database_bytes(data_dir), needles)
         assert {needle for _, needle in before} >= set(needles), before  # the positive control
 

@@ -74,8 +74,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tuidang.context_processors.site",
             ],
-            # Not an app of its own: the project's template filters (numbers by language).
-            "libraries": {"numbers": "tuidang.templatetags.numbers"},
+            # Not apps of their own: the project's template filters. {% load numbers %}: numbers
+            # by language; {% load text %}: the language of typed text, receipt codes.
+            "libraries": {"numbers": "tuidang.templatetags.numbers", "text": "tuidang.text"},
         },
     },
 ]

@@ -39,8 +39,9 @@ def form_data(*people, declared_on=None, contact="", want_receipt=False, **extra
 
 
 def receipt_code_in(html: str) -> str | None:
-    match = re.search(r'class="receipt-code">([0-9A-F-]+)<', html)
-    return match.group(1) if match else None
+    """The code as the page shows it (its groups are drawn as separate, unbreakable spans)."""
+    match = re.search(r'class="receipt-code">(.*?)</p>', html)
+    return re.sub(r"<[^>]*>", "", match.group(1)) if match else None
 
 
 class DeclareFormTestCase(BaseTestCase):

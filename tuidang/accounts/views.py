@@ -24,6 +24,7 @@ from tuidang.accounts import passkeys, throttling
 from tuidang.accounts.decorators import has_role, staff_required
 from tuidang.accounts.forms import AuditFilterForm, LoginForm, wait_message
 from tuidang.accounts.models import ADMIN, AuditChainHead, AuditEvent
+from tuidang.formerrors import error_summary
 
 AUDIT_EVENTS_PER_PAGE = 50
 
@@ -84,7 +85,10 @@ def login(request):
     else:
         form = LoginForm(request)
     response = render(
-        request, "accounts/login.html", {"form": form, "next": _next_param(request)}, status=status
+        request,
+        "accounts/login.html",
+        {"form": form, "next": _next_param(request), "error_summary": error_summary(form)},
+        status=status,
     )
     if form.wait:
         response["Retry-After"] = str(form.wait.seconds)
@@ -165,7 +169,8 @@ def audit(request):
         # the unfiltered pages are not recorded, or the log would mostly record itself.
         AuditEvent.record(request.user, "audit.searched", filters=filters, page=page.number)
     head = AuditChainHead.current()
-    return render(request, "accounts/audit.html", {"form": form, "page": page, "head": head})
+    context = {"form": form, "page": page, "head": head, "error_summary": error_summary(form)}
+    return render(request, "accounts/audit.html", context)
 
 
 def _csv_cell(value) -> str:

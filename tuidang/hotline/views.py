@@ -21,6 +21,7 @@ from tuidang.accounts.models import MODERATOR, VOLUNTEER, AuditEvent
 from tuidang.declarations import contacts
 from tuidang.declarations.forms import reject_control_characters
 from tuidang.declarations.views.intake import staff_page
+from tuidang.formerrors import error_summary
 from tuidang.hotline.models import Call, CallOutcome
 
 # Alt+1 … Alt+5 choose an outcome: digits read the same in every language on the page.
@@ -206,6 +207,7 @@ def calls(request):
         "hotline/calls.html",
         {
             "form": form,
+            "error_summary": error_summary(form),
             "recent": Call.objects.select_related("taken_by", "submission")[:RECENT],
             "weeks": [
                 {

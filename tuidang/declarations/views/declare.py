@@ -33,6 +33,7 @@ from tuidang.declarations.forms import (
     SubmissionForm,
 )
 from tuidang.declarations.models import Channel, Submission
+from tuidang.formerrors import error_summary
 from tuidang.transparency import batches
 
 PREFIX = "person"
@@ -89,13 +90,20 @@ def declare(request: HttpRequest) -> HttpResponse:
     form = SubmissionForm(request.POST)
     if "add" in request.POST or "remove" in request.POST:
         people = _typed_people(formset)
+        # The page opens at the person added (or the one before the person removed), with the
+        # cursor in the name: the button's formaction carries the #person-N fragment.
+        focus = len(people) - 1
         if "add" in request.POST and len(people) < settings.FAMILY_MAX_SIZE:
             people.append({})
+            focus = len(people) - 1
         elif "remove" in request.POST and len(people) > 1:
             index = params.whole_number(request.POST["remove"], maximum=len(people) - 1)
             if index is not None:
                 del people[index]
-        return _render(request, person_formset(initial=people), _typed_submission(form))
+                focus = max(index - 1, 0)
+        return _render(
+            request, person_formset(initial=people), _typed_submission(form), focus=focus
+        )
 
     if submission_limit_reached(request):
         return _too_many(request, formset, form)
@@ -193,7 +201,9 @@ def _select(options: str, value) -> str:
     return mark_safe(options.replace(marker, marker[:-1] + " selected>", 1))  # noqa: S308
 
 
-def _render(request, formset, form, status: int = 200, alert: str = "") -> HttpResponse:
+def _render(
+    request, formset, form, status: int = 200, alert: str = "", focus: int | None = None
+) -> HttpResponse:
     # Some 250 regions in up to ten <select>s: rendered once and copied, the one change per
     # block being which option is selected (a template loop per block took most of the time).
     options = render_to_string(
@@ -213,5 +223,7 @@ def _render(request, formset, form, status: int = 200, alert: str = "") -> HttpR
         "earliest": EARLIEST_DATE.isoformat(),
         "max_people": settings.FAMILY_MAX_SIZE,
         "invalid": status == 400,
+        "focus": focus,
+        "error_summary": error_summary(formset, form) if status == 400 else [],
     }
     return render(request, "declarations/declare.html", context, status=status)

@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.forms.utils import ErrorDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -23,6 +24,7 @@ from tuidang.declarations.models import (
     Status,
     Submission,
 )
+from tuidang.formerrors import error_summary, field_error
 from tuidang.hotline.models import Call, CallOutcome
 
 PREFIX = "person"
@@ -84,6 +86,10 @@ def intake_page(request, submission_form, formset, call_form, row=0, quiet=False
         focus_first_problem(submission_form, formset, row)
     else:
         formset.forms[row].fields["name"].widget.attrs["autofocus"] = True
+        # Rows still being filled in are not wrong yet: drawn without errors, so no field is
+        # marked invalid or described by a message that is not on the page.
+        for form in [*formset.forms, submission_form]:
+            form._errors = ErrorDict()
     # <input type="date"> takes only ISO dates, whatever the page's language formats dates as.
     submission_form.fields["declared_on"].widget.format = "%Y-%m-%d"
     submission_form.fields["channel"].widget.attrs["accesskey"] = "c"
@@ -97,6 +103,7 @@ def intake_page(request, submission_form, formset, call_form, row=0, quiet=False
             "call_form": call_form,
             "quiet": quiet,
             "has_errors": not quiet and bool(submission_form.errors or formset.total_error_count()),
+            "error_summary": [] if quiet else error_summary(formset, submission_form),
             "receipt": receipt,
             "family_max": settings.FAMILY_MAX_SIZE,
         },
@@ -238,6 +245,8 @@ def import_csv(request):
         "declarations/staff/import.html",
         {
             "form": form,
+            "error_summary": error_summary(form)
+            + (field_error("id_file", refused) if refused else []),
             "saved": saved,
             "refused": refused,
             "columns": csvimport.COLUMNS,

@@ -31,6 +31,7 @@ from tuidang.declarations.models import (
     Submission,
 )
 from tuidang.declarations.views.intake import staff_page
+from tuidang.formerrors import error_summary
 
 PER_PAGE = 20
 EARLIER_SHOWN = 5
@@ -235,11 +236,17 @@ def queue(request):
         page=page.number,
         submissions=[s.pk for s in submissions],
     )
+    summary = error_summary(form)
+    for line in summary:
+        # The boxes are drawn by hand, one per submission: point at the first of them.
+        if line["href"].startswith("#id_submissions"):
+            line["href"] = f"#select-{submissions[0].pk}" if submissions else "#queue-form"
     return staff_page(
         request,
         "declarations/staff/queue.html",
         {
             "form": form,
+            "error_summary": summary,
             "page": page,
             "submissions": submissions,
             "selected": selected,

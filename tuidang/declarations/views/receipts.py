@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from tuidang import params, ratelimit
 from tuidang.declarations.models import Status, Submission
 from tuidang.declarations.views.declare import HOUR, retry_after_seconds
+from tuidang.formerrors import field_error
 from tuidang.ledger import format_proof, prove_inclusion
 from tuidang.transparency import batches, logstore, witnessing
 from tuidang.transparency.logstore import Checkpoint
@@ -43,7 +44,9 @@ def receipt(request: HttpRequest) -> HttpResponse:
 
     code = request.POST.get("code", "").strip()
     if not code:
-        return render(request, TEMPLATE, {"alert": _("Enter your receipt code.")}, status=400)
+        message = _("Enter your receipt code.")
+        context = {"alert": message, "error_summary": field_error("id_code", message)}
+        return render(request, TEMPLATE, context, status=400)
     if len(code) > CODE_MAX_LENGTH:
         code = ""  # still looked up below, so a long guess takes as long as a short one
     submission = Submission.objects.filter(receipt_hash=Submission.hash_receipt(code)).first()
@@ -52,7 +55,12 @@ def receipt(request: HttpRequest) -> HttpResponse:
             "No declaration has this receipt code. Check that you typed it exactly as it was shown."
         )
         typed = request.POST.get("code", "").strip()[:CODE_MAX_LENGTH]
-        return render(request, TEMPLATE, {"alert": message, "typed": typed}, status=404)
+        context = {
+            "alert": message,
+            "typed": typed,
+            "error_summary": field_error("id_code", message),
+        }
+        return render(request, TEMPLATE, context, status=404)
 
     context = {"submission": submission, "code": code}
     if request.POST.get("action") == "proof":
