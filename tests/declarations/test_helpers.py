@@ -21,9 +21,9 @@ from tests.base import (
 )
 from tests.test_verify import run as run_verify
 from tuidang.accounts.models import AuditEvent
-from tuidang.transparency import logstore
 from tuidang.declarations.forms_helpers import BATCH_MAX, ROWS_STEP
 from tuidang.declarations.models import Channel, Flag, Status, Submission
+from tuidang.transparency import logstore
 
 URL = "/{language}/staff/helper/"
 LANGUAGES = ("zh-hans", "zh-hant", "en")
