@@ -80,7 +80,10 @@ def receipt(request: HttpRequest) -> HttpResponse:
     context["removable"] = any(person.removed_at is None for person in people)
     # The status above the question follows the real state too: a logged entry's page must not
     # say that it will appear with the next batch.
-    context["logged"] = all(person.leaf_index is not None for person in people)
+    # (A rejected declaration's people have a leaf too: their rejection entry, never proven.)
+    context["logged"] = submission.status == Status.ACCEPTED and all(
+        person.leaf_index is not None for person in people
+    )
     # Counted from now, not from when it arrived: the page must not tell whoever holds the code
     # (or took it from the declarant) the hour the declaration came in. "At the latest" stays
     # true, only looser.
