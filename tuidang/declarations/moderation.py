@@ -115,7 +115,7 @@ def _duplicate_and_similar_text(people: list[tuple]) -> tuple[bool, bool]:
     return bool(found_duplicate), bool(found_similar)
 
 
-def duplicate_sql(people: list[tuple], since=None) -> tuple[str, list]:
+def duplicate_sql(people: list[tuple], since=None, on=None) -> tuple[str, list]:
     """The SQL of ``_duplicate_and_similar_text`` and its parameters.
 
     One ``EXISTS`` per wanted person and one per fingerprint, each starting from an equality
@@ -123,13 +123,15 @@ def duplicate_sql(people: list[tuple], since=None) -> tuple[str, list]:
     the planner looks each up in its index whatever the table's size: with ``IN (...)`` over
     two or more fingerprints SQLite chose to walk every recent submission instead
     (``tests/declarations/test_moderation_plan.py`` checks the plans with a million people).
+    ``on`` is the database connection (Django's default one unless given).
     """
+    on = on or connection
     person = Person._meta.db_table
     submission = Submission._meta.db_table
     link = Person.organisations.through._meta.db_table
     if since is None:
         since = timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
-    since = connection.ops.adapt_datetimefield_value(since)
+    since = on.ops.adapt_datetimefield_value(since)
     recent = "s.created_at >= %s AND s.status IN (%s, %s)"
     recent_params = [since, Status.PENDING.value, Status.ACCEPTED.value]
 
