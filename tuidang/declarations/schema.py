@@ -10,7 +10,7 @@ a lone surrogate), or a raw control character. The same types describe the body 
 """
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from django.conf import settings
@@ -20,63 +20,62 @@ RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ESCAPE = b"\\u"
 
 
-class PersonIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+class PersonIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
     """One person of a family."""
 
-    name: (
+    name: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=settings.NAME_MAX_LENGTH,
+            description="Name or alias (an alias is recommended).",
+        ),
+    ]
+    organisations: Annotated[
+        list[str],
+        msgspec.Meta(
+            min_length=1,
+            description="Slugs of the organisations quit: party, league, pioneers.",
+        ),
+    ]
+    region: (
         Annotated[
-            str | None,
+            str,
             msgspec.Meta(
-                description=f"Name or alias, at most {settings.NAME_MAX_LENGTH} characters; "
-                "an alias is recommended."
+                description="Optional. CN-XX code of a division of mainland China, or an ISO "
+                "3166-1 alpha-2 code: HK, MO and TW (or CN-HK, CN-MO, CN-TW) for Hong Kong, "
+                "Macau and Taiwan, which are stored and returned as CN-HK, CN-MO, CN-TW; any "
+                "other country code for abroad."
             ),
-        ]
-        | msgspec.UnsetType
-    ) = msgspec.UNSET
-    organisations: (
-        Annotated[
-            list[str] | None,
-            msgspec.Meta(description="At least one organisation slug: party, league, pioneers."),
         ]
         | msgspec.UnsetType
     ) = msgspec.UNSET
     statement: (
         Annotated[
-            str | None,
+            str,
             msgspec.Meta(
-                description=f"Optional text, at most {settings.STATEMENT_MAX_LENGTH} characters by "
-                "default; line breaks allowed."
-            ),
-        ]
-        | msgspec.UnsetType
-    ) = msgspec.UNSET
-    region: (
-        Annotated[
-            str | None,
-            msgspec.Meta(
-                description="Optional: CN-XX province-level code or ISO 3166-1 alpha-2 country "
-                "code (HK, MO and TW are accepted for CN-HK, CN-MO and CN-TW)."
+                max_length=settings.STATEMENT_MAX_LENGTH,
+                description="Optional; at most TUIDANG_STATEMENT_MAX_LENGTH characters (2000 "
+                "by default); line breaks allowed.",
             ),
         ]
         | msgspec.UnsetType
     ) = msgspec.UNSET
 
 
-class DeclarationIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """A family of one to ten people declaring together."""
+class DeclarationRequest(
+    msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True
+):
+    """One person, or a family declaring together."""
 
-    people: (
-        Annotated[
-            list[PersonIn] | None,
-            msgspec.Meta(description=f"1 to {settings.FAMILY_MAX_SIZE} people declaring together."),
-        ]
-        | msgspec.UnsetType
-    ) = msgspec.UNSET
+    people: Annotated[
+        list[PersonIn], msgspec.Meta(min_length=1, max_length=settings.FAMILY_MAX_SIZE)
+    ]
     date: (
         Annotated[
-            str | None,
+            str,
             msgspec.Meta(
-                description="Day of declaration, YYYY-MM-DD, not in the future; default today.",
+                pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                description="Day of declaration, YYYY-MM-DD; not in the future. Today if left out.",
                 extra_json_schema={"format": "date"},
             ),
         ]
@@ -84,15 +83,22 @@ class DeclarationIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
     ) = msgspec.UNSET
     contact: (
         Annotated[
-            str | None,
+            str,
             msgspec.Meta(
-                description="Optional contact details, sealed on arrival to the centre's public key."
+                max_length=500,
+                description="Optional; sealed on arrival to the centre's public key. Refused "
+                "when the server has no public key.",
             ),
         ]
         | msgspec.UnsetType
     ) = msgspec.UNSET
     receipt: (
-        Annotated[bool | None, msgspec.Meta(description="true to get a receipt code (shown once).")]
+        Annotated[
+            bool,
+            msgspec.Meta(
+                description="Ask for a receipt code.", extra_json_schema={"default": False}
+            ),
+        ]
         | msgspec.UnsetType
     ) = msgspec.UNSET
 
@@ -101,31 +107,48 @@ class DeclarationCreated(msgspec.Struct):
     """The answer to a declaration that was taken in."""
 
     status: Annotated[
-        str,
+        Literal["accepted", "pending"],
         msgspec.Meta(
-            description="accepted (logged and counted with the next batch) or pending "
-            "(held for a moderator)."
+            description="accepted: counted and published with the next batch of the log; "
+            "pending: held for a moderator."
         ),
     ]
-    people: int
-    receipt: Annotated[str | None, msgspec.Meta(description="Shown once, never stored.")]
-    receipt_url: str
+    people: Annotated[int, msgspec.Meta(ge=1)]
+    receipt: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The receipt code, shown once and never stored; null unless asked for."
+        ),
+    ]
+    receipt_url: Annotated[
+        str,
+        msgspec.Meta(
+            description="The page (in the request's language) where a receipt code can be checked.",
+            extra_json_schema={"format": "uri-reference"},
+        ),
+    ]
 
 
 class Errors(msgspec.Struct):
-    """Every error at once, keyed by the JSON path of the value, in the request's language."""
+    """Every error at once, in the request's language."""
 
-    errors: dict[str, list[str]]
+    errors: Annotated[
+        dict[str, list[str]],
+        msgspec.Meta(
+            description="Messages by the JSON path of the value at fault: `date`, `page`, "
+            "`people`, `people[0].name`, … or `body` and `request` for the request as a whole."
+        ),
+    ]
 
 
-_decoder = msgspec.json.Decoder(DeclarationIn)
+_decoder = msgspec.json.Decoder(DeclarationRequest)
 _PERSON_KEYS = tuple((field, f'"{field}"'.encode()) for field in PersonIn.__struct_fields__)
-_BODY_KEYS = tuple((field, f'"{field}"'.encode()) for field in DeclarationIn.__struct_fields__)
+_BODY_KEYS = tuple((field, f'"{field}"'.encode()) for field in DeclarationRequest.__struct_fields__)
 encode = msgspec.json.Encoder().encode
 
 
-def decode(body: bytes) -> DeclarationIn | None:
-    """``body`` as a ``DeclarationIn`` if it reads exactly as the careful reading would, else None."""
+def decode(body: bytes) -> DeclarationRequest | None:
+    """``body`` as a ``DeclarationRequest`` if it reads exactly as the careful reading would, else None."""
     if ESCAPE in body or RAW_CONTROL.search(body):
         return None
     try:
@@ -137,7 +160,7 @@ def decode(body: bytes) -> DeclarationIn | None:
     for field, token in _BODY_KEYS:
         if body.count(token) != (getattr(declaration, field) is not msgspec.UNSET):
             return None
-    people = declaration.people if isinstance(declaration.people, list) else []
+    people = declaration.people
     for field, token in _PERSON_KEYS:
         given = sum(getattr(person, field) is not msgspec.UNSET for person in people)
         if body.count(token) != given:

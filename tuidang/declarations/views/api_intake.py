@@ -34,7 +34,7 @@ from tuidang.declarations.views.declare import (
 )
 
 PERSON_FIELDS = tuple(schema.PersonIn.__struct_fields__)
-BODY_FIELDS = frozenset(schema.DeclarationIn.__struct_fields__)
+BODY_FIELDS = frozenset(schema.DeclarationRequest.__struct_fields__)
 TEXT_FIELDS = ("name", "statement", "region")
 # Organisation slugs are SlugField values; anything else (a NUL byte, say) is unknown without
 # being sent to the database, which may refuse to even compare it.
@@ -124,22 +124,21 @@ def _too_many() -> HttpResponse:
 Given = dict[str, Any]
 
 
-def _given_typed(typed: schema.DeclarationIn) -> Given:
+def _given_typed(typed: schema.DeclarationRequest) -> Given:
     """What a body that fits the schema gives (no error can be of its shape)."""
-    people = typed.people if isinstance(typed.people, list) else []
     return {
         "people": [
             (
                 {
                     field: value
                     for field in PERSON_FIELDS
-                    if (value := getattr(person, field)) is not msgspec.UNSET and value is not None
+                    if (value := getattr(person, field)) is not msgspec.UNSET
                 },
                 (),
             )
-            for person in people[: settings.FAMILY_MAX_SIZE + 1]
+            for person in typed.people
         ],
-        "count": len(people),
+        "count": len(typed.people),
         "date": typed.date if isinstance(typed.date, str) else None,
         "contact": typed.contact if isinstance(typed.contact, str) else None,
         "receipt": typed.receipt is True,
