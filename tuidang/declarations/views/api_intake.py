@@ -11,6 +11,7 @@ The endpoint takes no cookies and no session, so it is exempt from CSRF; it is r
 per client exactly like the form, sharing the same hourly count.
 """
 
+import functools
 import re
 from collections import defaultdict
 from typing import Any
@@ -99,9 +100,15 @@ def _declarations(request: HttpRequest) -> HttpResponse:
         status=submission.status,
         people=len(people),
         receipt=code,
-        receipt_url=reverse("declarations-receipt"),
+        receipt_url=_receipt_url(translation.get_language() or ""),
     )
     return HttpResponse(schema.encode(created), status=201, content_type="application/json")
+
+
+@functools.cache
+def _receipt_url(language: str) -> str:
+    """The receipt page in ``language`` (the active one): the same for every answer."""
+    return reverse("declarations-receipt")
 
 
 def _too_many() -> HttpResponse:
