@@ -13,7 +13,7 @@ and a family of four, read from bytes into typed objects. Run it in a virtualenv
 import json
 import statistics
 import time
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 import pydantic
@@ -41,9 +41,9 @@ class MPerson(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class MBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     people: Annotated[list[MPerson], msgspec.Meta(min_length=1, max_length=10)]
-    date: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] | msgspec.UnsetType = (
-        msgspec.UNSET
-    )
+    date: (
+        Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] | msgspec.UnsetType
+    ) = msgspec.UNSET
     contact: Annotated[str, msgspec.Meta(max_length=500)] | msgspec.UnsetType = msgspec.UNSET
     receipt: bool | msgspec.UnsetType = msgspec.UNSET
 
@@ -77,7 +77,9 @@ def per_call(function, body: bytes, rounds: int = 7, number: int = 5000) -> floa
 
 def main() -> None:
     decoder = msgspec.json.Decoder(MBody)
-    print(f"msgspec {msgspec.__version__}, pydantic {pydantic.VERSION}; CPU µs per body, median of 7")
+    print(
+        f"msgspec {msgspec.__version__}, pydantic {pydantic.VERSION}; CPU µs per body, median of 7"
+    )
     for label, body in [("one person", ONE), ("family of four", FAMILY)]:
         raw = json.dumps(body, ensure_ascii=False).encode()
         m = per_call(decoder.decode, raw)

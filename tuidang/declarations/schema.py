@@ -3,10 +3,12 @@
 ``decode`` reads a body straight into these types in C. It answers None, and the view falls back
 to reading the body with the standard library and checking its shape field by field (to report
 every error at once, with the same messages as always), whenever the fast reading could differ
-from that careful one: a type that does not fit, an unknown field, a key written twice (msgspec
-keeps the last; the API refuses it), a ``\\u`` escape (which could spell a key differently, or
-a lone surrogate), or a raw control character. The same types describe the body in
-``/api/v1/openapi.json`` (``tuidang.declarations.openapi``).
+from that careful one: anything outside the documented contract (a type, a length, a missing
+field, ``null``, an unknown field), a key written twice (msgspec keeps the last; the API refuses
+it), a ``\\u`` escape (which could spell a key differently, or be a lone surrogate), or a raw
+control character. The careful reading then finds the same values, or says what is wrong with
+each. The same types describe the body in ``/api/v1/openapi.json``
+(``tuidang.declarations.openapi``), so the description is the contract the fast reading checks.
 """
 
 import re
