@@ -2,12 +2,19 @@
 
 For each database (SQLite in a fresh data dir, and/or a fresh PostgreSQL database) it starts
 ``tuidang serve`` with rate limits off and auto-accept on, measures a trivial endpoint (a static
-file through the same gunicorn and middleware) as the ceiling, then POSTs
-``/api/v1/declarations`` with a unique alias per request, and counts the ACCEPTED people in the
-database afterwards. Usage (results go in bench/RESULTS.md)::
+file through the same server and middleware) as the ceiling, then POSTs
+``/api/v1/declarations`` with a unique alias per request (one person per body, or
+``--family mixed``: families of 1 to 4, 1.6 people on average), and counts the ACCEPTED people
+and bodies in the database afterwards. It reports people/s and bodies/s, p50/p99, bodies/s
+divided by the ceiling's req/s, and the CPU time per accepted person of the processes it
+started: the server's process tree (``web``: every descendant of ``tuidang serve`` but the
+sequencer and the witness, read from /proc), and the PostgreSQL backends of its own database.
+On a shared machine the CPU per declaration and the same-run ratio are the figures to compare;
+requests per second measure what the other users left over. Usage (results in bench/RESULTS.md)::
 
     .venv/bin/python bench/intake.py --database sqlite --database postgres --duration 30
     .venv/bin/python bench/intake.py --database sqlite --log both --duration 30
+    .venv/bin/python bench/intake.py --database sqlite --tree ../intake-base   # main's code
 
 With ``--log both`` each database is measured twice in the same run: first with the log off
 (``serve --skip sequencer``: declarations are accepted but nothing appends them to the log),
@@ -37,7 +44,8 @@ PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_NAME = os.environ.get("TUIDANG_BENCH_PG_NAME", "tuidang_bench")
 PG_BENCH = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
 ACCEPTED = (
-    "SELECT count(*) FROM declarations_person p JOIN declarations_submission s "
+    "SELECT count(*), count(DISTINCT s.id) FROM declarations_person p "
+    "JOIN declarations_submission s "
     "ON s.id = p.submission_id WHERE s.status = 'accepted'"
 )
 BY_STATUS = "SELECT status, flags, count(*) FROM declarations_submission GROUP BY status, flags"
@@ -55,8 +63,10 @@ def query(database: str, data_dir: Path, sql: str) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
-def accepted_count(database: str, data_dir: Path) -> int:
-    return query(database, data_dir, ACCEPTED)[0][0]
+def accepted_counts(database: str, data_dir: Path) -> tuple[int, int]:
+    """Accepted (people, submissions) so far."""
+    people, bodies = query(database, data_dir, ACCEPTED)[0]
+    return people, bodies
 
 
 def fresh_postgres() -> None:
@@ -70,9 +80,11 @@ def fresh_postgres() -> None:
 def cpu_by_role(root: int) -> dict[str, float]:
     """CPU seconds used so far by each kind of process this benchmark started (from /proc).
 
-    Only the server ``root`` and its descendants, and the PostgreSQL backends serving this
-    benchmark's own database (their title names it): the machine is shared, and other people's
-    servers, sequencers and databases are not ours to count.
+    Only the server ``root`` (``tuidang serve``) and its descendants, and the PostgreSQL
+    backends serving this benchmark's own database (their title names it): the machine is
+    shared, and other people's servers, sequencers and databases are not ours to count. Every
+    descendant that is not the sequencer or the witness is the web server (granian's or
+    gunicorn's main process and workers, and ``serve`` itself, which only waits).
     """
     tick = os.sysconf("SC_CLK_TCK")
     processes: dict[int, tuple[int, str, float]] = {}
@@ -98,14 +110,12 @@ def cpu_by_role(root: int) -> dict[str, float]:
             role = "postgres"
         elif pid not in ours:
             continue
-        elif "gunicorn" in command:
-            role = "web workers"
         elif "tuidang.cli sequencer" in command:
             role = "sequencer"
         elif "tuidang.cli witness" in command:
             role = "witness"
         else:
-            continue
+            role = "web"
         roles[role] = roles.get(role, 0.0) + cpu
     return roles
 
@@ -115,7 +125,7 @@ def signed_size(database: str, data_dir: Path) -> int:
 
 
 def start_server(
-    database: str, data_dir: Path, port: int, workers: int, log: bool
+    database: str, data_dir: Path, port: int, workers: int, log: bool, tree: Path
 ) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -128,13 +138,15 @@ def start_server(
         # end-to-end figure measures the batching sequencer, not the wait for a boundary.
         "TUIDANG_LOG_INTERVAL": "1",
         "TUIDANG_LOG_MIN_BATCH": "1",
+        # --tree: another checkout's code (e.g. main's, for "before" figures) with this venv.
+        "PYTHONPATH": str(tree),
     }
     command = [sys.executable, "-m", "tuidang.cli", "serve", "--port", str(port)]
     if workers:
         command += ["--workers", str(workers)]
     if not log:
         command += ["--skip", "sequencer", "--skip", "witness"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=tree)
     assert process.stdout is not None
     for line in process.stdout:
         print("   ", line.rstrip())
@@ -150,6 +162,7 @@ def wrk(
     threads: int,
     script: str = "",
     timeout: str = "",
+    family: str = "single",
 ) -> dict:
     """Run wrk against ``url`` and read its report (also used by bench/servers.py)."""
     command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{duration}s"]
@@ -159,7 +172,7 @@ def wrk(
         command += ["-s", script]
     command += [url]
     if script:
-        command += ["--", date.today().isoformat()]
+        command += ["--", date.today().isoformat(), family]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     def latency(percentile: str) -> float:
@@ -183,42 +196,47 @@ def wrk(
     }
 
 
-def run(database: str, log: bool, args) -> float:
-    """One measurement; returns accepted/s (log off) or end-to-end logged/s (log on)."""
-    print(f"== {database}, log {'on' if log else 'off'}")
+def run(database: str, log: bool, args) -> dict:
+    """One measurement of one server: the ceiling, then intake; returns the figures."""
+    print(f"== {database}, log {'on' if log else 'off'}, {args.family} families, "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     if database == "postgres":
         fresh_postgres()
+    script = str(ROOT / "bench" / "intake.lua")
     with tempfile.TemporaryDirectory(prefix="tuidang-bench-") as tmp:
         data_dir = Path(tmp)
-        server = start_server(database, data_dir, args.port, args.workers, log)
+        server = start_server(database, data_dir, args.port, args.workers, log, args.tree)
         base = f"http://127.0.0.1:{args.port}"
         try:
             wrk(f"{base}/static/tuidang/site.css", 3, args.connections, args.threads)  # warm up
+            cpu_before = cpu_by_role(server.pid)
             ceiling = wrk(f"{base}/static/tuidang/site.css", args.duration, args.connections,
                           args.threads)  # fmt: skip
+            ceiling_cpu = cpu_by_role(server.pid).get("web", 0.0) - cpu_before.get("web", 0.0)
             # Steady state, as on a running instance: a few seconds of intake first, then (on
             # PostgreSQL) the statistics autovacuum would gather within its first minute. On a
             # database created a moment ago the planner has none and chooses plans that walk
             # every submission for each duplicate check.
             wrk(f"{base}/api/v1/declarations", args.warmup, args.connections, args.threads,
-                str(ROOT / "bench" / "intake.lua"))  # fmt: skip
+                script, family=args.family)  # fmt: skip
             if database == "postgres":
                 query(database, data_dir, "ANALYZE")
-            before = accepted_count(database, data_dir)
+            people_before, bodies_before = accepted_counts(database, data_dir)
             cpu_before = cpu_by_role(server.pid)
             started = time.monotonic()
             intake = wrk(f"{base}/api/v1/declarations", args.duration, args.connections,
-                         args.threads, str(ROOT / "bench" / "intake.lua"))  # fmt: skip
+                         args.threads, script, family=args.family)  # fmt: skip
             elapsed = time.monotonic() - started
             cpu_after = cpu_by_role(server.pid)
             # The sequencer may still be logging; acceptance itself happened in the request.
-            accepted = accepted_count(database, data_dir) - before
+            people_after, bodies_after = accepted_counts(database, data_dir)
+            people, bodies = people_after - people_before, bodies_after - bodies_before
             statuses = query(database, data_dir, BY_STATUS)
+            logged_elapsed = None
             if log:
                 # End to end: until a signed checkpoint covers every accepted declaration.
-                total = accepted_count(database, data_dir)
                 deadline = time.monotonic() + 120
-                while signed_size(database, data_dir) < total:
+                while signed_size(database, data_dir) < people_after:
                     if time.monotonic() > deadline:
                         raise SystemExit("the sequencer did not catch up within 120 s")
                     time.sleep(0.05)
@@ -226,21 +244,39 @@ def run(database: str, log: bool, args) -> float:
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
-    print(f"   ceiling (static file): {ceiling['rps']:.0f} req/s, p50 {ceiling['p50']:.1f} ms, "
-          f"p99 {ceiling['p99']:.1f} ms")  # fmt: skip
+    cpu = {role: cpu_after[role] - cpu_before.get(role, 0.0) for role in sorted(cpu_after)}
+    result = {
+        "ceiling_rps": ceiling["rps"],
+        "ceiling_web_ms": 1000 * ceiling_cpu / max(ceiling["requests"], 1),
+        "people_per_s": people / elapsed,
+        "bodies_per_s": bodies / elapsed,
+        "p50": intake["p50"],
+        "p99": intake["p99"],
+        "web_ms_per_person": 1000 * cpu.get("web", 0.0) / max(people, 1),
+        "web_ms_per_body": 1000 * cpu.get("web", 0.0) / max(bodies, 1),
+        "db_ms_per_person": 1000 * cpu.get("postgres", 0.0) / max(people, 1),
+        "logged_per_s": people / logged_elapsed if logged_elapsed else None,
+    }
+    result["ratio"] = result["bodies_per_s"] / result["ceiling_rps"]
+    print(f"   ceiling (static file through the same server): {ceiling['rps']:.0f} req/s, "
+          f"p50 {ceiling['p50']:.1f} ms, p99 {ceiling['p99']:.1f} ms, "
+          f"web CPU {result['ceiling_web_ms']:.2f} ms/request")  # fmt: skip
     print(f"   intake: {intake['requests']} requests, {intake['non_2xx']} not 2xx, "
           f"socket errors: {intake['socket_errors'] or 'none'}")  # fmt: skip
     print(f"   submissions by status and flags: {statuses}")
-    cpu = {role: cpu_after[role] - cpu_before.get(role, 0.0) for role in sorted(cpu_after)}
-    print("   cpu seconds during intake (of " f"{elapsed * (os.cpu_count() or 1):.0f} available): "
+    print(f"   cpu seconds during intake (of {elapsed * (os.cpu_count() or 1):.0f} available): "
           + ", ".join(f"{role} {seconds:.1f}" for role, seconds in cpu.items()))  # fmt: skip
-    print(f"   intake: {accepted} accepted in {elapsed:.1f} s = {accepted / elapsed:.0f} accepted/s; "
-          f"p50 {intake['p50']:.1f} ms, p99 {intake['p99']:.1f} ms")  # fmt: skip
-    if not log:
-        return accepted / elapsed
-    print(f"   end to end: {accepted} in a signed checkpoint after {logged_elapsed:.1f} s = "
-          f"{accepted / logged_elapsed:.0f} logged/s")  # fmt: skip
-    return accepted / logged_elapsed
+    print(f"   intake: {people} people in {bodies} bodies accepted in {elapsed:.1f} s = "
+          f"{result['people_per_s']:.0f} people/s, {result['bodies_per_s']:.0f} bodies/s; "
+          f"p50 {intake['p50']:.1f} ms, p99 {intake['p99']:.1f} ms; "
+          f"bodies/s ÷ ceiling = {result['ratio']:.2f}")  # fmt: skip
+    print(f"   web CPU per accepted person {result['web_ms_per_person']:.2f} ms "
+          f"(per body {result['web_ms_per_body']:.2f} ms); database server CPU per person "
+          f"{result['db_ms_per_person']:.2f} ms")  # fmt: skip
+    if logged_elapsed:
+        print(f"   end to end: {people} in a signed checkpoint after {logged_elapsed:.1f} s = "
+              f"{result['logged_per_s']:.0f} logged/s")  # fmt: skip
+    return result
 
 
 def main() -> None:
@@ -250,11 +286,21 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="seconds of intake before measuring")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument(
-        "--workers", type=int, default=0, help="gunicorn workers (default: serve's)"
-    )
+    parser.add_argument("--workers", type=int, default=0, help="web workers (default: serve's)")
     parser.add_argument("--port", type=int, default=8391)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each kind")
+    parser.add_argument(
+        "--family",
+        choices=["single", "mixed"],
+        default="single",
+        help="one person per body, or families of 1-4 (1.6 people a body on average)",
+    )
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        default=ROOT,
+        help="checkout whose code the server runs (default: this one); e.g. main's for 'before'",
+    )
     parser.add_argument(
         "--log",
         choices=["on", "off", "both"],
@@ -262,21 +308,25 @@ def main() -> None:
         help="run the sequencer (on, as serve does), skip it (off), or compare the two (both)",
     )
     args = parser.parse_args()
-    print(f"nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} before the run")
+    args.tree = args.tree.resolve()
+    print(f"nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} before the run; "
+          f"code from {args.tree}")  # fmt: skip
     for database in args.database or ["sqlite", "postgres"]:
-        if args.log == "both":
-            # Alternated, so that a change in the machine's load falls on both sides.
-            without, with_log = [], []
-            for _ in range(args.repeat):
-                without.append(run(database, False, args))
-                with_log.append(run(database, True, args))
-            off, on = statistics.median(without), statistics.median(with_log)
-            print(f"== {database}: log off {', '.join(f'{r:.0f}' for r in without)}/s; "
-                  f"log on {', '.join(f'{r:.0f}' for r in with_log)}/s; "
-                  f"medians on / off = {on:.0f} / {off:.0f} = {on / off:.2f}")  # fmt: skip
-        else:
-            for _ in range(args.repeat):
-                run(database, args.log == "on", args)
+        modes = {"on": [True], "off": [False], "both": [False, True]}[args.log]
+        results: dict[bool, list[dict]] = {mode: [] for mode in modes}
+        for _ in range(args.repeat):
+            for log in modes:  # alternated, so that a change in load falls on both sides
+                results[log].append(run(database, log, args))
+        for log, rows in results.items():
+
+            def median(key: str, rows=rows) -> float:
+                return statistics.median(r[key] for r in rows)
+
+            print(f"== {database}, log {'on' if log else 'off'}, median of {len(rows)}: "
+                  f"{median('people_per_s'):.0f} people/s, {median('bodies_per_s'):.0f} bodies/s, "
+                  f"p99 {median('p99'):.0f} ms, ceiling {median('ceiling_rps'):.0f} req/s, "
+                  f"ratio {median('ratio'):.2f}, web CPU {median('web_ms_per_person'):.2f} ms "
+                  f"per person")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ with wrk from a second process on 127.0.0.1:
 
 - ``static``: a static file through the whole middleware stack (the ceiling of a trivial request);
 - ``intake``: ``POST /api/v1/declarations`` (bench/intake.lua, a unique alias per request);
+Beside each throughput it prints the server's CPU time per request (its whole process tree,
+from /proc), the figure to compare on a shared machine.
+
 - ``slow``: ``GET /en/`` from 8 connections while 100 slow clients are connected (50 sending
   headers, 50 sending a declared body, one byte every 2 s): requests/s, p99, and how many
   requests timed out (wrk's 2 s timeout).
@@ -34,6 +37,7 @@ import time
 from pathlib import Path
 
 # bench/intake.py, beside this file: runs wrk and reads its report.
+from intake import cpu_by_role
 from intake import wrk as wrk_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,9 +151,17 @@ def measure(configuration: str, args) -> dict:
         script = str(ROOT / "bench" / "intake.lua")
         try:
             wrk(f"{base}/static/tuidang/site.css", 3, args.connections)  # warm up
+            cpu = cpu_by_role(process.pid).get("web", 0.0)
             static = wrk(f"{base}/static/tuidang/site.css", args.duration, args.connections)
+            static["cpu_ms"] = (
+                (cpu_by_role(process.pid).get("web", 0.0) - cpu) * 1000 / max(static["requests"], 1)
+            )
             wrk(f"{base}/api/v1/declarations", 3, args.connections, script)  # warm up
+            cpu = cpu_by_role(process.pid).get("web", 0.0)
             intake = wrk(f"{base}/api/v1/declarations", args.duration, args.connections, script)
+            intake["cpu_ms"] = (
+                (cpu_by_role(process.pid).get("web", 0.0) - cpu) * 1000 / max(intake["requests"], 1)
+            )
             slow_clients = SlowClients(args.port)
             try:
                 time.sleep(2.5)
@@ -170,16 +182,17 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; wrk -t2 -c{args.connections} -d{args.duration}s --timeout 2s")
     header = (
-        f"{'server':<14} {'static req/s':>12} {'p99 ms':>7} {'intake req/s':>12} "
-        f"{'p99 ms':>7} {'slow: req/s':>11} {'p99 ms':>7} {'timeouts':>8}"
+        f"{'server':<14} {'static req/s':>12} {'p99 ms':>7} {'cpu ms':>6} {'intake req/s':>12} "
+        f"{'p99 ms':>7} {'cpu ms':>6} {'slow: req/s':>11} {'p99 ms':>7} {'timeouts':>8}"
     )
     print(header)
     for configuration in args.only or CONFIGURATIONS:
         r = measure(configuration, args)
         s, i, w = r["static"], r["intake"], r["slow"]
         print(
-            f"{configuration:<14} {s['rps']:>12.0f} {s['p99']:>7.1f} {i['rps']:>12.0f} "
-            f"{i['p99']:>7.1f} {w['rps']:>11.0f} {w['p99']:>7.1f} {w['timeouts']:>8}",
+            f"{configuration:<14} {s['rps']:>12.0f} {s['p99']:>7.1f} {s['cpu_ms']:>6.2f} "
+            f"{i['rps']:>12.0f} {i['p99']:>7.1f} {i['cpu_ms']:>6.2f} {w['rps']:>11.0f} "
+            f"{w['p99']:>7.1f} {w['timeouts']:>8}",
             flush=True,
         )
         failed = s["non_2xx"] + i["non_2xx"] + w["non_2xx"]

@@ -1,65 +1,61 @@
-"""Validation shared by every way in: the public form, the API, volunteer intake, CSV import.
+"""The forms of the public page and volunteer intake, drawing the inputs of ``rules.py``.
 
-Each person is a ``PersonForm``; the whole submission is a ``SubmissionForm`` plus one to ten
-people. The API and CSV import feed the same forms from JSON and rows, so a rule written here
-holds everywhere, with the same message in the request's language.
+Each field here only says how its input is drawn (label, widget, ``maxlength``) and cleans its
+value with the rule of the same name in ``tuidang.declarations.rules``, the one place where what
+a declaration may hold is written; the partner API calls the same rules without a form, and CSV
+import goes through these fields. Each person is a ``PersonForm``; the whole submission is a
+``SubmissionForm`` plus one to ten people.
 """
 
-import re
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from tuidang.declarations import contacts, names, regions
-from tuidang.declarations.models import Channel, Organisation, active_organisations
+from tuidang.declarations import contacts, regions, rules
+from tuidang.declarations.models import Channel, Organisation
 
-# C0 and C1 controls, DEL, and the Unicode bidi overrides that can disguise text.
-# Statements may keep line breaks and tabs; names may not (nor Unicode's line and paragraph
-# separators).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-EARLIEST_DATE = date(2004, 11, 1)  # the campaign's first declarations
-NO_CONTACTS_KEY = _(
-    "This site takes no contact details at the moment: the centre has not set up the key that "
-    "locks them, and they are never kept unlocked. If you want the centre to contact you, "
-    "reach it another way."
-)
+# Kept importable from here for the pages that show them.
+EARLIEST_DATE = rules.EARLIEST_DATE
+NO_CONTACTS_KEY = rules.NO_CONTACTS_KEY
+
+
+def by_rule(rule: Callable[..., Any], value: Any, **kwargs: Any) -> Any:
+    """``rule(value)``, its ``Invalid`` turned into the form's ``ValidationError``."""
+    try:
+        return rule(value, **kwargs)
+    except rules.Invalid as invalid:
+        raise ValidationError(
+            [ValidationError(message, code=code) for message, code in invalid.errors]
+        ) from None
 
 
 def reject_control_characters(value: str, allow_breaks: bool = False) -> str:
-    pattern = CONTROL if allow_breaks else CONTROL_OR_BREAK
-    if value and pattern.search(value):
-        raise ValidationError(
-            _("Remove the invisible control characters from this text."), code="control"
-        )
-    return value
-
-
-def latest_today() -> date:
-    """Today's date where it is latest on Earth (UTC+14).
-
-    "Never in the future" is about the declarant's calendar, not the server's: someone in
-    Beijing (UTC+8) declaring at 07:00 local time is already on a date the server's UTC clock
-    has not reached.
-    """
-    return (timezone.now() + timedelta(hours=14)).date()
+    return by_rule(rules.reject_control_characters, value, allow_breaks=allow_breaks)
 
 
 def validate_declared_on(value: date) -> date:
-    if value > latest_today():
-        raise ValidationError(_("The date of declaration cannot be in the future."), code="future")
-    if value < EARLIEST_DATE:
-        raise ValidationError(
-            _("The date of declaration cannot be before %(date)s.")
-            % {"date": EARLIEST_DATE.isoformat()},
-            code="too_early",
-        )
-    return value
+    return by_rule(rules.check_declared_on, value)
+
+
+def as_text(value: Any) -> str:
+    return value or ""
+
+
+class RuleField(forms.CharField):
+    """A text input whose value is cleaned by ``rule`` alone (``max_length`` only draws it)."""
+
+    def __init__(self, rule: Callable[[Any], Any], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rule = rule
+
+    def clean(self, value):
+        return by_rule(self.rule, value)
 
 
 class OrganisationsField(forms.ModelMultipleChoiceField):
@@ -67,96 +63,47 @@ class OrganisationsField(forms.ModelMultipleChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(
-            queryset=Organisation.objects.filter(active=True),
-            to_field_name="slug",
-            error_messages={
-                "required": _("Choose at least one organisation to quit."),
-                "invalid_choice": _("Unknown organisation: %(value)s."),
-                "invalid_pk_value": _("Unknown organisation: %(pk)s."),
-            },
-            **kwargs,
+            queryset=Organisation.objects.filter(active=True), to_field_name="slug", **kwargs
         )
 
     def label_from_instance(self, obj):
         return obj.name
 
-    def _check_values(self, value):
-        """The chosen organisations, in their display order, from the per-process copy of the
-        active ones (Django's version makes a query per form and a queryset per value)."""
-        try:
-            slugs = frozenset(value)
-        except TypeError:
-            raise ValidationError(
-                self.error_messages["invalid_list"], code="invalid_list"
-            ) from None
-        for slug in slugs:
-            self.validate_no_null_characters(slug)
-        active = active_organisations.by_slug()
-        for slug in slugs:
-            if str(slug) not in active:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": slug},
-                )
-        return [o for o in active.values() if o.slug in slugs]
+    def clean(self, value):
+        return by_rule(rules.clean_organisations, value)
 
 
 class RegionField(forms.ChoiceField):
-    """The region select; a value is checked against the set of codes, not by walking the ~280
-    grouped choices (normalised again for every form, a tenth of an API request's time).
-    Partner apps' ISO 3166-1 codes for Hong Kong, Macau and Taiwan become the stored codes."""
+    """The region select; its value is cleaned by ``rules.clean_region`` (a set of codes, not a
+    walk through the ~280 grouped choices)."""
 
-    def to_python(self, value) -> str:
-        return regions.canonical(super().to_python(value))
-
-    def valid_value(self, value) -> bool:
-        return value == "" or regions.is_valid(str(value))
+    def clean(self, value):
+        return by_rule(rules.clean_region, value)
 
 
 class PersonForm(forms.Form):
-    name = forms.CharField(
+    name = RuleField(
+        rules.clean_name,
         label=_("Name or alias"),
         max_length=settings.NAME_MAX_LENGTH,
         help_text=_("We recommend an alias: a name that others cannot trace back to you."),
-        error_messages={"required": _("Enter a name or an alias.")},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     organisations = OrganisationsField(label=_("Organisations you quit"))
-    statement = forms.CharField(
+    statement = RuleField(
+        rules.clean_statement,
         label=_("Statement (optional)"),
         required=False,
         max_length=settings.STATEMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    # A callable, so the ~280 choices are built when the select is drawn or a value checked,
-    # not normalised again for every form (a CSV import makes thousands of these forms).
+    # A callable, so the ~280 choices are built when the select is drawn, not normalised again
+    # for every form (a CSV import makes thousands of these forms).
     region = RegionField(
         label=_("Region (optional)"),
         required=False,
         choices=lambda: [("", _("Not given")), *regions.choices()],
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.error_messages.setdefault(
-                "max_length",
-                _("Make this at most %(limit_value)d characters (it has %(show_value)d)."),
-            )
-            field.error_messages["max_length"] = _(
-                "Make this at most %(limit_value)d characters (it has %(show_value)d)."
-            )
-        self.fields["region"].error_messages["invalid_choice"] = _("Unknown region: %(value)s.")
-
-    def clean_name(self):
-        name = reject_control_characters(self.cleaned_data["name"])
-        if not name.strip():
-            raise ValidationError(_("Enter a name or an alias."), code="required")
-        return names.check_name(name.strip())
-
-    def clean_statement(self):
-        return reject_control_characters(self.cleaned_data["statement"], allow_breaks=True).strip()
 
     def person(self) -> dict:
         """The cleaned person as ``Submission.objects.submit`` takes it."""
@@ -170,22 +117,17 @@ class PersonForm(forms.Form):
 
 
 class BasePersonFormSet(forms.BaseFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django's own wording ("Please submit at most 10 forms") means nothing to a declarant;
+        # formatted here because Django formats it with the formset's max_num.
+        self.error_messages["too_many_forms"] = rules.too_many_people()
+
     def clean(self):
         if any(self.errors):
             return
         filled = [f for f in self.forms if f.has_changed() and not self._should_delete_form(f)]
-        if not filled:
-            raise ValidationError(_("Enter at least one person."), code="too_few_forms")
-        if len(filled) > settings.FAMILY_MAX_SIZE:
-            raise ValidationError(
-                ngettext(
-                    "One submission can hold at most %(max)d person.",
-                    "One submission can hold at most %(max)d people.",
-                    settings.FAMILY_MAX_SIZE,
-                )
-                % {"max": settings.FAMILY_MAX_SIZE},
-                code="too_many_forms",
-            )
+        by_rule(rules.check_family_size, len(filled))
 
     def people(self) -> list[dict]:
         return [f.person() for f in self.forms if f.has_changed()]
@@ -209,12 +151,14 @@ class SubmissionForm(forms.Form):
         validators=[validate_declared_on],
         # ISO format whatever the language: <input type=date> shows nothing for "2026/11/23".
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
+        error_messages={"invalid": rules.DATE_INVALID},
     )
-    contact = forms.CharField(
+    # Cleaned in clean_contact, which knows whether there is a key to seal it with.
+    contact = RuleField(
+        as_text,
         label=_("Contact details (optional)"),
         required=False,
-        max_length=500,
+        max_length=rules.CONTACT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
         help_text=_(
             "Only if you want the centre to be able to reach you. They are locked on arrival "
@@ -245,10 +189,11 @@ class SubmissionForm(forms.Form):
         return contacts.fingerprint(self.contacts_key) if self.contacts_key else ""
 
     def clean_contact(self):
-        contact = reject_control_characters(self.cleaned_data["contact"], allow_breaks=True).strip()
-        if contact and self.contacts_key is None:
-            raise ValidationError(NO_CONTACTS_KEY, code="no_contacts_key")
-        return contact
+        return by_rule(
+            rules.clean_contact,
+            self.cleaned_data["contact"],
+            can_seal=self.contacts_key is not None,
+        )
 
 
 class StaffSubmissionForm(SubmissionForm):

@@ -58,6 +58,11 @@ def error_response(errors: dict[str, list[str]], status: int, **headers: str) ->
 
 def read_json(request: HttpRequest) -> Any:
     """The request's body parsed as JSON, or ``BadBody``."""
+    return parse_json(read_body(request))
+
+
+def read_body(request: HttpRequest) -> bytes:
+    """The request's body if its content type, charset and size are right, else ``BadBody``."""
     if request.content_type != "application/json":
         raise BadBody(
             415, _("Send the body as JSON, with the header Content-Type: application/json.")
@@ -79,6 +84,11 @@ def read_json(request: HttpRequest) -> Any:
         raise too_big from None
     if limit is not None and len(body) > limit:
         raise too_big
+    return body
+
+
+def parse_json(body: bytes) -> Any:
+    """``body`` parsed as JSON, or ``BadBody`` saying what is wrong with it."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -79,15 +79,31 @@ LINK = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|net|org|info|xyz|top|cn|ru|i
 BURST_WINDOW_SECONDS = 600
 
 
-def flags_for(people: list[dict], *, client_key: str | None = None) -> list[str]:
+def flags_for(
+    people: list[dict], *, client_key: str | None = None, rows: list[tuple] | None = None
+) -> list[str]:
     """Reasons to hold these people for review; empty when they look clean.
 
     ``people`` are cleaned form data: ``name``, ``organisations`` (Organisation rows),
     ``statement`` and ``region``. ``client_key`` is the hashed source of a public
-    submission; staff-entered ones have none and are never flagged as bursts.
+    submission; staff-entered ones have none and are never flagged as bursts. ``rows`` are
+    the same people as ``Submission.objects.submit`` stores them, name keys and fingerprints
+    already computed.
     """
     flags: list[str] = []
-    duplicate, similar_text = _duplicate_and_similar_text(people)
+    duplicate, similar_text = _duplicate_and_similar_text(
+        [
+            (
+                fold(p["name"]),
+                p.get("region", ""),
+                sorted({o.pk for o in p["organisations"]}),
+                fingerprint(p.get("statement", "")),
+            )
+            for p in people
+        ]
+        if rows is None
+        else [(row[2], row[5], sorted(set(row[6])), row[4]) for row in rows]
+    )
     if duplicate:
         flags.append(Flag.DUPLICATE)
     if similar_text:
@@ -133,64 +149,68 @@ def with_staff_flag(flags: list[str]) -> list[str]:
     return [f for f in flags if f != Flag.MANUAL_REVIEW] + [str(Flag.STAFF_ENTERED)]
 
 
-def _duplicate_and_similar_text(people: list[dict]) -> tuple[bool, bool]:
+def _duplicate_and_similar_text(people: list[tuple]) -> tuple[bool, bool]:
     """Whether a recent pending or accepted person has the same alias, region and exact set
     of organisations as one of ``people`` (a likely duplicate), and whether one has the same
-    statement fingerprint (near-identical text).
+    statement fingerprint (near-identical text). ``people`` are ``(name key, region, sorted
+    organisation ids, statement fingerprint)``.
 
-    One statement for the whole submission, written as SQL: the ORM's compilation of the
-    per-person queries this replaced was a third of an API request's time.
+    One statement for the whole submission, written as SQL (the ORM's compilation of the
+    per-person queries this replaced was a third of an API request's time), ``duplicate_sql``.
     """
+    sql, params = duplicate_sql(people)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found_duplicate, found_similar = cursor.fetchone()
+    return bool(found_duplicate), bool(found_similar)
+
+
+def duplicate_sql(people: list[tuple], since=None, on=None) -> tuple[str, list]:
+    """The SQL of ``_duplicate_and_similar_text`` and its parameters.
+
+    One ``EXISTS`` per wanted person and one per fingerprint, each starting from an equality
+    on an indexed column of the person table (``name_key``, ``statement_fingerprint``), so
+    the planner looks each up in its index whatever the table's size: with ``IN (...)`` over
+    two or more fingerprints SQLite chose to walk every recent submission instead
+    (``tests/declarations/test_moderation_plan.py`` checks the plans with a million people).
+    ``on`` is the database connection (Django's default one unless given).
+    """
+    on = on or connection
     Person = _model("Person")
     person = Person._meta.db_table
     submission = _model("Submission")._meta.db_table
     link = Person.organisations.through._meta.db_table
-    since = connection.ops.adapt_datetimefield_value(
-        timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
-    )
+    if since is None:
+        since = timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
+    since = on.ops.adapt_datetimefield_value(since)
     recent = "s.created_at >= %s AND s.status IN (%s, %s)"
     recent_params = [since, Status.PENDING.value, Status.ACCEPTED.value]
 
     # Same alias and region, and the candidate's organisations are exactly the wanted ones:
     # as many links as wanted, and all of them among the wanted.
     wanted = sorted(
-        {
-            (fold(p["name"]), p.get("region", ""), tuple(sorted({o.pk for o in orgs})))
-            for p in people
-            if (orgs := p["organisations"])
-        }
+        {(name_key, region, tuple(orgs)) for name_key, region, orgs, _fp in people if orgs}
     )
-    matches, match_params = [], []
+    duplicates, params = [], []
     for name_key, region, organisation_ids in wanted:
         marks = ", ".join(["%s"] * len(organisation_ids))
-        matches.append(
-            "(p.name_key = %s AND p.region = %s AND count(*) = %s "
+        duplicates.append(
+            f"EXISTS (SELECT 1 FROM {person} p JOIN {submission} s ON s.id = p.submission_id "  # noqa: S608 - table names from _meta, values as parameters
+            f"JOIN {link} l ON l.person_id = p.id "
+            f"WHERE p.name_key = %s AND p.region = %s AND {recent} GROUP BY p.id "
+            "HAVING count(*) = %s "
             f"AND sum(CASE WHEN l.organisation_id IN ({marks}) THEN 1 ELSE 0 END) = %s)"
         )
         size = len(organisation_ids)
-        match_params += [name_key, region, size, *organisation_ids, size]
-    params: list = []
-    duplicate = "1 = 0"
-    if wanted:
-        names = sorted({name_key for name_key, *_rest in wanted})
-        duplicate = (
-            f"EXISTS (SELECT 1 FROM {person} p JOIN {submission} s ON s.id = p.submission_id "  # noqa: S608 - table names from _meta, values as parameters
-            f"JOIN {link} l ON l.person_id = p.id "
-            f"WHERE {recent} AND p.name_key IN ({', '.join(['%s'] * len(names))}) "
-            f"GROUP BY p.id, p.name_key, p.region HAVING {' OR '.join(matches)})"
-        )
-        params += [*recent_params, *names, *match_params]
-
-    prints = sorted({fp for p in people if (fp := fingerprint(p.get("statement", "")))})
-    if prints:
-        similar = (
+        params += [name_key, region, *recent_params, size, *organisation_ids, size]
+    prints = sorted({fp for *_rest, fp in people if fp})
+    similar = []
+    for statement_fingerprint in prints:
+        similar.append(
             f"EXISTS (SELECT 1 FROM {person} p JOIN {submission} s ON s.id = p.submission_id "  # noqa: S608 - as above
-            f"WHERE {recent} AND p.statement_fingerprint IN ({', '.join(['%s'] * len(prints))}))"
+            f"WHERE p.statement_fingerprint = %s AND {recent})"
         )
-        params += [*recent_params, *prints]
-    else:
-        similar = "1 = 0"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {duplicate}, {similar}", params)
-        found_duplicate, found_similar = cursor.fetchone()
-    return bool(found_duplicate), bool(found_similar)
+        params += [statement_fingerprint, *recent_params]
+    duplicate = " OR ".join(duplicates) or "1 = 0"
+    similar_text = " OR ".join(similar) or "1 = 0"
+    return f"SELECT {duplicate}, {similar_text}", params

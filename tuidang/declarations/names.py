@@ -1,8 +1,8 @@
-"""The one rule for what can be a name or alias, whichever way it comes in.
+"""What a name or alias is made of, for ``rules.clean_name`` and duplicate detection.
 
-The public form, the partner API, volunteer intake and CSV import all check names with
-``PersonForm.clean_name``, which calls ``check_name`` here; duplicate detection folds names
-with ``fold`` (``models.normalise_name``). A name must show something: one made only of
+``rules.clean_name`` (the one rule for names, whichever way they come in) refuses names with
+noncharacters or that ``is_blank``; duplicate detection folds names with ``fold``
+(``models.normalise_name``). A name must show something: one made only of
 characters that draw nothing (zero-width spaces and joiners, bidi marks, the soft hyphen,
 tag characters, the Hangul filler, the braille blank, spaces) would be published as an empty
 statement and would slip past the rule that a name is required.
@@ -10,9 +10,6 @@ statement and would slip past the rule that a name is required.
 
 import re
 import unicodedata
-
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
 # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters that a
 # renderer draws as nothing when it has no glyph for them. Many are also format characters
@@ -48,26 +45,3 @@ def fold(name: str) -> str:
     characters removed (so that "松山" and "松\u200b山" are the same alias)."""
     folded = unicodedata.normalize("NFKC", name)
     return re.sub(r"\s+", "", INVISIBLE.sub("", folded)).casefold()
-
-
-def check_name(name: str) -> str:
-    """``name`` if it can be a name, else ``ValidationError`` saying what to change.
-
-    Controls and line breaks are refused by the caller's control-character rule first.
-    """
-    noncharacter = NONCHARACTER.search(name)
-    if noncharacter:
-        raise ValidationError(
-            _("Remove %(character)s from this name: it is not a character of any script.")
-            % {"character": f"U+{ord(noncharacter.group()):04X}"},
-            code="noncharacter",
-        )
-    if is_blank(name):
-        raise ValidationError(
-            _(
-                "This name is made only of invisible characters or spaces. "
-                "Enter a name or an alias that can be read."
-            ),
-            code="blank",
-        )
-    return name

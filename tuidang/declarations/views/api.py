@@ -1,15 +1,13 @@
 """The open-data read API: the tally and each day's statements, as JSON and CSV.
 
 Open data: anyone may read it from anywhere (``Access-Control-Allow-Origin: *``), no key, no
-cookies. Documented for people in docs/api.md and for machines in openapi.json beside this
-module. Error messages follow ``?lang=`` or Accept-Language.
+cookies. Documented for people in docs/api.md and for machines in /api/v1/openapi.json
+(``tuidang/declarations/openapi.py``). Error messages follow ``?lang=`` or Accept-Language.
 """
 
 import csv
-import functools
 from base64 import b64encode
 from datetime import date
-from pathlib import Path
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
@@ -21,12 +19,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from tuidang import params
+from tuidang.declarations import openapi as description
 from tuidang.declarations import tally as maths
 from tuidang.declarations.models import TallyCounter
 from tuidang.declarations.views.statements import parse_day, statements_of
 from tuidang.opendata import error, open_data
 
-OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 # How long caches may keep an answer. The tally and today's list change all day; a past day
 # changes only when a statement is removed for someone's safety, and that removal must reach
 # every cache soon, so even past days are kept a quarter of an hour, not days.
@@ -178,13 +176,8 @@ def statements_csv(request):
     return _cache_for_day(response, day)
 
 
-@functools.cache
-def _openapi_document() -> bytes:
-    return OPENAPI_PATH.read_bytes()
-
-
 @open_data
 def openapi(request):
-    response = HttpResponse(_openapi_document(), content_type="application/json")
+    response = HttpResponse(description.document_bytes(), content_type="application/json")
     patch_cache_control(response, public=True, max_age=OPENAPI_MAX_AGE)
     return response

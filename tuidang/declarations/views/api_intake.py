@@ -1,45 +1,45 @@
-"""``POST /api/v1/declarations``: partner channels and apps declare through the web form's rules.
+"""``POST /api/v1/declarations``: partner channels and apps declare by the web form's rules.
 
-The JSON body is checked for shape (types, known fields) here, then fed to the very forms the
-public page uses (``PersonFormSet`` and ``SubmissionForm``), so every rule and message is the
-same on both ways in. All errors are reported at once, keyed by the JSON path of the value
-(``people[0].name``, ``date``), in the request's language (``?lang=`` or Accept-Language).
+The body is read into the typed schema (``schema.py``, msgspec, in C); a body that does not fit
+it is read again with the standard library and checked field by field, so that every error is
+reported at once. Either way the values then go through ``rules.py``, the rules every way in
+uses, so every rule and message is the same as on the public page. Errors are keyed by the JSON
+path of the value (``people[0].name``, ``date``), in the request's language (``?lang=`` or
+Accept-Language).
 
 The endpoint takes no cookies and no session, so it is exempt from CSRF; it is rate limited
 per client exactly like the form, sharing the same hourly count.
 """
 
+import functools
 import re
 from collections import defaultdict
 from typing import Any
 
+import msgspec
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from tuidang.declarations.forms import BasePersonFormSet, PersonForm, SubmissionForm
-from tuidang.declarations.jsonrequest import BadBody, error_response, read_json
+from tuidang.declarations import contacts, rules, schema
+from tuidang.declarations.jsonrequest import BadBody, error_response, parse_json, read_body
 from tuidang.declarations.models import Channel, Submission
 from tuidang.declarations.views.declare import (
-    PREFIX,
     count_submission,
-    person_formset,
     retry_after_seconds,
     submission_limit_reached,
 )
 
-PERSON_FIELDS = ("name", "organisations", "statement", "region")
-# JSON name -> SubmissionForm field
-SUBMISSION_FIELDS = {"date": "declared_on", "contact": "contact", "receipt": "want_receipt"}
-BODY_FIELDS = {"people", *SUBMISSION_FIELDS}
+PERSON_FIELDS = tuple(schema.PersonIn.__struct_fields__)
+BODY_FIELDS = frozenset(schema.DeclarationRequest.__struct_fields__)
+TEXT_FIELDS = ("name", "statement", "region")
 # Organisation slugs are SlugField values; anything else (a NUL byte, say) is unknown without
 # being sent to the database, which may refuse to even compare it.
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,32}")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 Errors = defaultdict[str, list[str]]
 
@@ -63,44 +63,52 @@ def _declarations(request: HttpRequest) -> HttpResponse:
     if submission_limit_reached(request):
         return _too_many()
     try:
-        body = read_json(request)
+        raw = read_body(request)
     except BadBody as bad:
         return error_response({"body": [bad.message]}, bad.status)
-    if not isinstance(body, dict):
-        return error_response({"body": [_("The body must be a JSON object.")]}, 400)
-
     errors: Errors = defaultdict(list)
-    for key in sorted(body.keys() - BODY_FIELDS):
-        errors[key].append(_("Unknown field."))
-    formset = _validated_people(body, errors)
-    form = _validated_submission(body, errors)
+    typed = schema.decode(raw)
+    if typed is not None:
+        given = _given_typed(typed)
+    else:
+        try:
+            body = parse_json(raw)
+        except BadBody as bad:
+            return error_response({"body": [bad.message]}, bad.status)
+        if not isinstance(body, dict):
+            return error_response({"body": [_("The body must be a JSON object.")]}, 400)
+        given = _given_json(body, errors)
+    declaration = _checked(given, errors)
     if errors:
         return error_response(dict(errors), 400)
     if not count_submission(request):
         return _too_many()
 
-    people = formset.people()
+    people = declaration["people"]
     submission, code = Submission.objects.submit(
         people=people,
-        declared_on=form.cleaned_data["declared_on"],
+        declared_on=declaration["declared_on"],
         channel=Channel.API,
         language=translation.get_language() or "",
-        contact=form.cleaned_data["contact"],
-        want_receipt=form.cleaned_data["want_receipt"],
+        contact=declaration["contact"],
+        want_receipt=declaration["receipt"],
         client_key=request.client_key,
     )
-    return JsonResponse(
-        {
-            # No id: consecutive ids would let anyone who declares twice count the
-            # declarations that arrived in between, and when (docs/privacy.md, "Timing").
-            "status": submission.status,
-            "people": len(people),
-            "receipt": code,
-            "receipt_url": reverse("declarations-receipt"),
-        },
-        status=201,
-        json_dumps_params={"ensure_ascii": False},
+    created = schema.DeclarationCreated(
+        # No id: consecutive ids would let anyone who declares twice count the
+        # declarations that arrived in between, and when (docs/privacy.md, "Timing").
+        status=submission.status,
+        people=len(people),
+        receipt=code,
+        receipt_url=_receipt_url(translation.get_language() or ""),
     )
+    return HttpResponse(schema.encode(created), status=201, content_type="application/json")
+
+
+@functools.cache
+def _receipt_url(language: str) -> str:
+    """The receipt page in ``language`` (the active one): the same for every answer."""
+    return reverse("declarations-receipt")
 
 
 def _too_many() -> HttpResponse:
@@ -117,103 +125,145 @@ def _too_many() -> HttpResponse:
     )
 
 
-def _validated_people(body: dict, errors: Errors) -> BasePersonFormSet | None:
-    """Check ``people`` and run it through the form's formset; errors go into ``errors``."""
+# What was given, before the rules: ``people`` (None when not a list), each person a dict of
+# the values of the right type (None when not an object) with the fields whose type was
+# wrong; and ``date``, ``contact``, ``receipt`` (None when not given or of the wrong type).
+Given = dict[str, Any]
+
+
+def _given_typed(typed: schema.DeclarationRequest) -> Given:
+    """What a body that fits the schema gives (no error can be of its shape)."""
+    return {
+        "people": [
+            (
+                {
+                    field: value
+                    for field in PERSON_FIELDS
+                    if (value := getattr(person, field)) is not msgspec.UNSET
+                },
+                (),
+            )
+            for person in typed.people
+        ],
+        "count": len(typed.people),
+        "date": typed.date if isinstance(typed.date, str) else None,
+        "contact": typed.contact if isinstance(typed.contact, str) else None,
+        "receipt": typed.receipt is True,
+    }
+
+
+def _given_json(body: dict, errors: Errors) -> Given:
+    """What a parsed JSON object gives; every error of shape goes into ``errors``."""
+    for key in sorted(body.keys() - BODY_FIELDS):
+        errors[key].append(_("Unknown field."))
+    given: Given = {"people": None, "count": 0, "date": None}
     people = body.get("people", [])
     if people is None:
         people = []
     if not isinstance(people, list):
         errors["people"].append(_("This must be a list of people (JSON objects)."))
-        return None
-    # The formset reports "at most ten"; people past the eleventh are never looked at.
-    people = people[: settings.FAMILY_MAX_SIZE + 1]
-    data = QueryDict(mutable=True)
-    data[f"{PREFIX}-TOTAL_FORMS"] = str(len(people))
-    data[f"{PREFIX}-INITIAL_FORMS"] = "0"
-    for index, person in enumerate(people):
-        _person_data(index, person, data, errors)
-    # Unlike a form block left blank, an empty object in a JSON list is a mistake to report.
-    formset = person_formset(data, form_kwargs={"empty_permitted": False})
-    valid = formset.is_valid()
-    for index, form_errors in enumerate(formset.errors):
-        if f"people[{index}]" in errors:
-            continue  # not even an object: the form's "required" messages would only add noise
-        for field, messages in _messages(form_errors).items():
-            key = f"people[{index}].{field}" if field != "__all__" else f"people[{index}]"
-            if key not in errors:
-                errors[key].extend(messages)
-    if formset.non_form_errors() and "people" not in errors:
-        errors["people"].extend(_messages_of(formset.non_form_errors()))
-    return formset if valid else None
+    else:
+        given["count"] = len(people)
+        # "At most ten" is said once; people past the eleventh are never looked at.
+        given["people"] = [
+            _person_json(index, person, errors)
+            for index, person in enumerate(people[: settings.FAMILY_MAX_SIZE + 1])
+        ]
+    date = body.get("date")
+    if date is not None:
+        if isinstance(date, str):
+            given["date"] = date
+        else:
+            errors["date"].append(str(rules.DATE_INVALID))
+    contact = body.get("contact")
+    given["contact"] = None
+    if contact is not None:
+        if isinstance(contact, str):
+            given["contact"] = contact
+        else:
+            errors["contact"].append(_("This must be a string."))
+    receipt = body.get("receipt")
+    given["receipt"] = False
+    if receipt is not None:
+        if isinstance(receipt, bool):
+            given["receipt"] = receipt
+        else:
+            errors["receipt"].append(_("This must be true or false."))
+    return given
 
 
-def _person_data(index: int, person: Any, data: QueryDict, errors: Errors) -> None:
+def _person_json(index: int, person: Any, errors: Errors) -> tuple[dict, tuple] | None:
     path = f"people[{index}]"
     if not isinstance(person, dict):
         errors[path].append(_("Each person must be a JSON object."))
-        return
+        return None
     for key in sorted(person.keys() - set(PERSON_FIELDS)):
         errors[f"{path}.{key}"].append(_("Unknown field."))
-    for key in ("name", "statement", "region"):
+    values: dict[str, Any] = {}
+    wrong: list[str] = []
+    for key in TEXT_FIELDS:
         value = person.get(key)
         if value is None:
             continue
         if isinstance(value, str):
-            data[f"{PREFIX}-{index}-{key}"] = value
+            values[key] = value
         else:
+            wrong.append(key)
             errors[f"{path}.{key}"].append(_("This must be a string."))
     organisations = person.get("organisations")
-    if organisations is None:
-        return
-    if not isinstance(organisations, list) or not all(isinstance(o, str) for o in organisations):
-        errors[f"{path}.organisations"].append(
-            _('This must be a list of organisations, such as ["party", "league"].')
-        )
-        return
-    unknown = [o for o in organisations if not SLUG.fullmatch(o)]
-    if unknown:
-        message = PersonForm.base_fields["organisations"].error_messages["invalid_choice"]
-        errors[f"{path}.organisations"].extend(str(message) % {"value": o} for o in unknown)
-        return
-    data.setlist(f"{PREFIX}-{index}-organisations", organisations)
-
-
-def _validated_submission(body: dict, errors: Errors) -> SubmissionForm:
-    data = QueryDict(mutable=True)
-    data["declared_on"] = timezone.localdate().isoformat()
-    date = body.get("date")
-    if date is not None:
-        if isinstance(date, str) and ISO_DATE.fullmatch(date):
-            data["declared_on"] = date
+    if organisations is not None:
+        if isinstance(organisations, list) and all(isinstance(o, str) for o in organisations):
+            values["organisations"] = organisations
         else:
-            errors["date"].append(
-                str(SubmissionForm.base_fields["declared_on"].error_messages["invalid"])
+            wrong.append("organisations")
+            errors[f"{path}.organisations"].append(
+                _('This must be a list of organisations, such as ["party", "league"].')
             )
-    contact = body.get("contact")
-    if contact is not None:
-        if isinstance(contact, str):
-            data["contact"] = contact
-        else:
-            errors["contact"].append(_("This must be a string."))
-    receipt = body.get("receipt")
-    if receipt is not None:
-        if isinstance(receipt, bool):
-            data["want_receipt"] = "on" if receipt else ""
-        else:
-            errors["receipt"].append(_("This must be true or false."))
-    form = SubmissionForm(data)
-    form.is_valid()
-    json_names = {field: name for name, field in SUBMISSION_FIELDS.items()}
-    for field, messages in _messages(form.errors).items():
-        key = json_names.get(field, "body")
-        if key not in errors:
-            errors[key].extend(messages)
-    return form
+    return values, tuple(wrong)
 
 
-def _messages(error_dict) -> dict[str, list[str]]:
-    return {field: _messages_of(error_list) for field, error_list in error_dict.items()}
-
-
-def _messages_of(error_list) -> list[str]:
-    return [item["message"] for item in error_list.get_json_data()]
+def _checked(given: Given, errors: Errors) -> dict:
+    """The declaration by the rules; every broken rule goes into ``errors``."""
+    people: list[dict] = []
+    if given["people"] is not None:
+        for index, entry in enumerate(given["people"][: settings.FAMILY_MAX_SIZE]):
+            if entry is None:
+                continue  # not even an object: the rules' messages would only add noise
+            values, wrong = entry
+            path = f"people[{index}]"
+            skip = set(wrong)
+            unknown = [o for o in values.get("organisations", ()) if not SLUG.fullmatch(o)]
+            if unknown:
+                skip.add("organisations")
+                errors[f"{path}.organisations"].extend(
+                    str(rules.UNKNOWN_ORGANISATION) % {"value": o} for o in unknown
+                )
+            person, person_errors = rules.clean_person(values, skip=skip)
+            for field, messages in person_errors.items():
+                errors[f"{path}.{field}"].extend(messages)
+            people.append(person)
+        try:
+            rules.check_family_size(given["count"])
+        except rules.Invalid as invalid:
+            if "people" not in errors:
+                errors["people"].extend(invalid.messages)
+    declared_on = timezone.localdate()
+    if given["date"] is not None:
+        try:
+            declared_on = rules.check_declared_on(rules.parse_iso_date(given["date"]))
+        except rules.Invalid as invalid:
+            errors["date"].extend(invalid.messages)
+    contact = ""
+    if given["contact"] is not None:
+        try:
+            contact = rules.clean_contact(
+                given["contact"], can_seal=contacts.public_key() is not None
+            )
+        except rules.Invalid as invalid:
+            errors["contact"].extend(invalid.messages)
+    return {
+        "people": people,
+        "declared_on": declared_on,
+        "contact": contact,
+        "receipt": given["receipt"],
+    }
