@@ -110,6 +110,7 @@ def restore_reference_data() -> None:
     importlib.import_module("tuidang.accounts.migrations.0002_add_role_groups").add_groups(
         apps, None
     )
+    importlib.import_module("tuidang.cases.migrations.0002_add_case_roles").add_groups(apps, None)
 
 
 class BrowserClient(Client):

@@ -8,6 +8,8 @@ urlpatterns = [
     *i18n_patterns(
         path("", include("tuidang.declarations.urls")),
         path("staff/", include("tuidang.accounts.urls")),
+        # Researchers and caseworkers only; every case through tuidang.cases.access.
+        path("cases/", include("tuidang.cases.urls")),
         # Admins only (verified second factor): see AccountsConfig.ready.
         path("admin/", admin.site.urls),
     ),

@@ -27,7 +27,10 @@ from tuidang.accounts.actions import LOGIN_REFUSAL_LABELS, action_label
 VOLUNTEER = "volunteer"
 MODERATOR = "moderator"
 ADMIN = "admin"
-ROLES = (VOLUNTEER, MODERATOR, ADMIN)
+# The cases app (issue 10): researchers document persecution, caseworkers help people at risk.
+RESEARCHER = "researcher"
+CASEWORKER = "caseworker"
+ROLES = (VOLUNTEER, MODERATOR, ADMIN, RESEARCHER, CASEWORKER)
 
 
 GENESIS_HASH = "0" * 64
