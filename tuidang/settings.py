@@ -288,6 +288,16 @@ EMAIL_USE_SSL = _mail.ssl
 del _mail
 EMAIL_TIMEOUT = env_int("TUIDANG_EMAIL_TIMEOUT", 30)
 
+# --- Casework for people at risk ---------------------------------------------------------------
+# Days before a legal stay ends (and before an interview or an appeal deadline) at which the
+# case's owner and backup are alerted, once each (tuidang/cases/alerts.py).
+CASES_STAY_ALERT_DAYS = sorted(
+    {int(d) for d in env("TUIDANG_CASES_STAY_ALERT_DAYS", "30,7,1").split(",") if d.strip()},
+    reverse=True,
+)
+# Where alert e-mails link to: the site's address as staff browsers see it.
+STAFF_BASE_URL = WEBAUTHN_ORIGIN
+
 # --- Logging: never a client address, user agent or request body ---------------------------
 LOG_DIR = DATA_DIR / "logs"
 LOG_DIR.mkdir(exist_ok=True)
