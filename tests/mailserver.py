@@ -15,6 +15,7 @@ a test sees exactly what a relay would have been handed.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -34,6 +35,10 @@ class Delivery:
     rcpt_tos: list[str]
     message: EmailMessage
     raw: bytes
+
+
+# aiosmtpd logs every SMTP command at INFO: noise in every test's output.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _Collector:

@@ -321,6 +321,9 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": False},
         # Scanners send unknown hosts by the thousand: one line each, no traceback (hosts.py).
         "django.security.DisallowedHost": {"filters": ["unknown_host_once"]},
+        # `tuidang worker` runs a batch every 2 s; the backend's "starting"/"no more tasks"
+        # lines would fill the log. Each task's start and end still go to "django_tasks".
+        "django_tasks_db": {"level": "WARNING"},
     },
 }
 

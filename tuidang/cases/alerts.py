@@ -235,7 +235,8 @@ def send_pending() -> int:
     """E-mail each alert not yet e-mailed to its case's owner and backup; returns how many
     alerts went out. Raises ``MailNotConfigured`` (after marking nothing) without a relay."""
     sent = 0
-    for alert_id in CaseAlert.objects.filter(emailed__isnull=True).values_list("pk", flat=True):
+    pending = CaseAlert.objects.filter(emailed__isnull=True).order_by("raised", "pk")
+    for alert_id in pending.values_list("pk", flat=True):
         with transaction.atomic():
             alert = (
                 CaseAlert.objects.select_for_update()
