@@ -43,6 +43,11 @@ ACTION_LABELS = {
     "cases.granted": _("Access to a case granted"),
     "cases.revoked": _("Access to a case withdrawn"),
     "cases.revealed_offline": _("Offline-sealed case fields opened"),
+    # Casework for people at risk
+    "cases.casework_listed": _("People at risk listed"),
+    "cases.casework_viewed": _("Casework of a case opened"),
+    "cases.casework_saved": _("Casework of a case changed"),
+    "cases.alert_acknowledged": _("Casework alert marked as seen"),
 }
 
 # Why a login was refused, as recorded in ``detail["reason"]`` of ``login.failed``.
