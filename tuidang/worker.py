@@ -27,7 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import autodiscover_modules
@@ -63,10 +63,16 @@ def run_ready_tasks(max_tasks: int | None = None) -> int:
     What the worker does on each round, and what tests call to run what a request enqueued.
     A task that raises is recorded as failed (the exception's class and traceback on its row);
     the others still run.
+
+    The loop is django-tasks-db's ``db_worker`` loop (claim one ready row under a lock, run
+    it, record the outcome) without its ``close_old_connections()`` calls: those would close
+    the connection of a test's transaction, and ``run`` below does them between rounds.
     """
     from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-    worker = Worker(
+    runner = Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
@@ -76,8 +82,22 @@ def run_ready_tasks(max_tasks: int | None = None) -> int:
         worker_id=get_random_string(32),
         excluded_queue_names=[],
     )
-    worker.run()
-    return worker._run_tasks
+    ran = 0
+    while max_tasks is None or ran < max_tasks:
+        ready = DBTaskResult.objects.ready().filter(backend_name="default")
+        with exclusive_transaction(ready.db):
+            try:
+                claimed = ready.get_locked()
+            except OperationalError as error:
+                if is_locked_database_exception(error):
+                    return ran  # another writer holds SQLite's lock: the next round retries
+                raise
+            if claimed is None:
+                return ran
+            claimed.claim(runner.worker_id)
+        runner.run_task(claimed)
+        ran += 1
+    return ran
 
 
 def prune_finished() -> int:

@@ -239,7 +239,7 @@ def send_pending() -> int:
     for alert_id in pending.values_list("pk", flat=True):
         with transaction.atomic():
             alert = (
-                CaseAlert.objects.select_for_update()
+                CaseAlert.objects.select_for_update(of=("self",))
                 .filter(pk=alert_id, emailed__isnull=True)
                 .select_related("case", "case__owner", "case__backup")
                 .first()
