@@ -267,6 +267,9 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": False},
         # Scanners send unknown hosts by the thousand: one line each, no traceback (hosts.py).
         "django.security.DisallowedHost": {"filters": ["unknown_host_once"]},
+        # WeasyPrint (dossiers) logs every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
