@@ -174,3 +174,27 @@ def demo_cases(owner: str, seed: int = 7) -> dict[str, Any]:
             {"codename": f"Demo-AtRisk-{number}", "kind": "at_risk", "owner": owner, "risk": "high"}
         )
     return {"format": "tuidang-cases/1", "cases": cases}
+
+
+def fill(owner) -> str:
+    """Import the invented cases for ``owner`` (making the case-files key if there is none);
+    returns one line for the operator."""
+    from tuidang.cases import secrecy
+    from tuidang.cases.counts import count_acts
+    from tuidang.cases.models import Act, Case
+    from tuidang.cases.transfer import import_data
+
+    made_key = ""
+    if not secrecy.key_path().exists():
+        made_key = f" Made the key for case files at {secrecy.key_path()} (outside the data dir)."
+        secrecy.make_key()
+    if Case.objects.filter(codename__startswith="Demo-").exists():
+        return "tuidang demo: the demo cases are there already."
+    import_data(demo_cases(owner.get_username()))
+    counts = count_acts(Act.objects.filter(event__case__codename__startswith="Demo-"))
+    return (
+        f"tuidang demo: {Case.objects.filter(codename__startswith='Demo-').count()} cases, "
+        f"{counts['victims']} people reported as victims ({len(DUPLICATES)} of them twice, "
+        f"to resolve at /cases/duplicates/), {counts['deaths']} deaths, "
+        f"{counts['provinces']} provinces.{made_key}"
+    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tuidang.accounts.models import AuditEvent
 from tuidang.cases.models import DuplicateDecision, Merge, Person, PersonNameKey
@@ -23,7 +24,7 @@ from tuidang.cases.models import DuplicateDecision, Merge, Person, PersonNameKey
 class Candidate:
     first: Person
     second: Person
-    reasons: list[str] = field(default_factory=list)
+    reasons: list = field(default_factory=list)  # lazy translations, shown as they are
     score: int = 0
 
 
@@ -67,21 +68,21 @@ def candidates(people) -> list[Candidate]:
         if (a, b) in decided:
             continue
         first, second = loaded[a], loaded[b]
-        reasons = ["same name in another spelling" if shared_keys == 1 else "same name"]
+        reasons = [_("same name in another spelling") if shared_keys == 1 else _("same name")]
         score = 2 * shared_keys
         years = first.birth_year, second.birth_year
         if None not in years:
             if abs(years[0] - years[1]) > 1:  # type: ignore[operator]
                 continue
             reasons.append(
-                "same birth year" if years[0] == years[1] else "birth years a year apart"
+                _("same birth year") if years[0] == years[1] else _("birth years a year apart")
             )
             score += 2 if years[0] == years[1] else 1
         if first.region and first.region == second.region:
-            reasons.append("same home province")
+            reasons.append(_("same home province"))
             score += 1
         if first.case_id != second.case_id:
-            reasons.append("reported in two cases")
+            reasons.append(_("reported in two cases"))
         found.append(Candidate(first, second, reasons, score))
     found.sort(key=lambda c: (-c.score, c.first.pk, c.second.pk))
     return found

@@ -278,6 +278,18 @@ def export_data(cases, *, identities: bool = False) -> dict[str, Any]:
     """The cases in the import format; identity fields only when ``identities``."""
     out = []
     for case in cases.select_related("owner").order_by("codename"):
+        # Without identities, names in free text give way to pseudonyms, as in dossiers.
+        replacements: dict[str, str] = {}
+        if not identities:
+            for person in case.people.all():
+                for spelling in person.name_spellings():
+                    replacements[spelling.strip()] = person.pseudonym
+
+        def text(value: str, replacements: dict[str, str] = replacements) -> str:
+            for name in sorted(replacements, key=len, reverse=True):
+                value = value.replace(name, replacements[name])
+            return value
+
         people = []
         for person in case.people.order_by("pk"):
             entry: dict[str, Any] = {
@@ -307,7 +319,7 @@ def export_data(cases, *, identities: bool = False) -> dict[str, Any]:
             {
                 "ref": f"e{event.pk}",
                 "title": event.title,
-                "description": event.description,
+                "description": text(event.description),
                 "region": event.region,
                 "city": event.city,
                 "date": event.fuzzy_date,
@@ -341,7 +353,7 @@ def export_data(cases, *, identities: bool = False) -> dict[str, Any]:
                 "reliability": info.reliability,
                 "date": str(info.date or ""),
                 "language": info.language,
-                "summary": info.summary,
+                "summary": text(info.summary),
                 "citation": info.citation,
                 "events": [f"e{pk}" for pk in info.events.values_list("pk", flat=True)],
                 "people": [f"p{pk}" for pk in info.people.values_list("pk", flat=True)],
@@ -355,8 +367,8 @@ def export_data(cases, *, identities: bool = False) -> dict[str, Any]:
                 "recipient": v.recipient,
                 "date": str(v.date or ""),
                 "status": v.status,
-                "description": v.description,
-                "response": v.response,
+                "description": text(v.description),
+                "response": text(v.response),
             }
             for v in case.interventions.select_related("kind").order_by("pk")
         ]

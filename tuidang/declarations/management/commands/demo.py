@@ -168,6 +168,7 @@ class Command(BaseCommand):
         with override_settings(RATE_LIMITS=False):
             people = self.declare(declarations, days, volunteer, moderator)
         self.make_calls(days, volunteer)
+        self.make_cases(admin)
         logged = self.run_sequencer()
         elapsed = (timezone.now() - started).total_seconds()
         self.stdout.write(
@@ -177,6 +178,14 @@ class Command(BaseCommand):
         )
         self.print_batches()
         self.print_login(url, admin, password, device)
+
+    # --- Cases (issue 10) -----------------------------------------------------------------
+
+    def make_cases(self, owner: User) -> None:
+        from tuidang.cases.demo import fill
+
+        self.make_staff("demo-researcher", "researcher")  # a second person, to approve dossiers
+        self.stdout.write(fill(owner))
 
     # --- Contact details ----------------------------------------------------------------
 
