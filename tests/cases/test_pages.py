@@ -76,10 +76,10 @@ class DocumentationPagesTests(CasesTestCase):
         other = make_case(self.rob, "Hidden")
         Person.objects.create(case=other, pseudonym="Moss", real_name="张小明")
         for query in ("张小明", "Zhang Xiaoming", "Lily", "Iris"):
-            response = self.client.get("/en/cases/", {"q": query})
+            response = self.client.post("/en/cases/", {"q": query})
             self.assertContains(response, "Lily", msg_prefix=query)
             self.assertNotContains(response, "Hidden")
-        self.assertNotContains(self.client.get("/en/cases/", {"q": "王五"}), "Lily")
+        self.assertNotContains(self.client.post("/en/cases/", {"q": "王五"}), "Lily")
 
     def test_duplicates_confirmed_and_undone_through_the_page(self):
         first = Person.objects.create(

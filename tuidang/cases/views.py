@@ -27,7 +27,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
     cases = cases_for_user(request).select_related("owner", "team")
-    query = request.GET.get("q", "").strip()[:100]
+    # Searched by POST: a name typed here must not end up in a URL (browser history, a proxy's
+    # access log).
+    query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
     if query:
         cases = search(cases, query)
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
