@@ -111,6 +111,7 @@ def restore_reference_data() -> None:
         apps, None
     )
     importlib.import_module("tuidang.cases.migrations.0002_add_case_roles").add_groups(apps, None)
+    importlib.import_module("tuidang.cases.migrations.0004_seed_vocabularies").seed(apps, None)
 
 
 class BrowserClient(Client):

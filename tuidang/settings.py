@@ -324,6 +324,9 @@ LOGGING = {
         # `tuidang worker` runs a batch every 2 s; the backend's "starting"/"no more tasks"
         # lines would fill the log. Each task's start and end still go to "django_tasks".
         "django_tasks_db": {"level": "WARNING"},
+        # WeasyPrint (dossiers) logs every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

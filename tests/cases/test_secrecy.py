@@ -91,3 +91,45 @@ class RegistryTests(TestCase):
                     self.assertIsInstance(field, secrecy.SealedTextField, field)
                 if level == secrecy.OFFLINE:
                     self.assertIsInstance(field, secrecy.OfflineSealedField, field)
+
+
+class EvidenceTests(CasesTestCase):
+    def test_a_file_is_hashed_on_arrival_sealed_and_its_custody_recorded(self):
+        import hashlib
+
+        from tuidang.cases.models import Evidence
+
+        case = make_case(self.rita, "Aster")
+        data = "拘留通知书 MARKER-EVIDENCE".encode()
+        evidence = Evidence.receive(case, data, filename="notice.jpg", by=self.rita)
+        self.assertEqual(evidence.sha256, hashlib.sha256(data).hexdigest())
+        self.assertNotIn(b"MARKER-EVIDENCE", bytes(Evidence.objects.get().sealed_content))
+        self.assertEqual(Evidence.objects.get().content(), data)
+        self.assertEqual(list(evidence.custody.values_list("action", flat=True)), ["received"])
+        # A sealed file moved onto another evidence row (another hash) does not open.
+        other = Evidence.receive(case, b"other", filename="b.txt")
+        other.sealed_content = evidence.sealed_content
+        other.save()
+        with self.assertRaises(secrecy.SealedValueBroken):
+            Evidence.objects.get(pk=other.pk).content()
+
+
+class TermAdminTests(CasesTestCase):
+    def test_admins_edit_vocabulary_labels_and_it_is_audited(self):
+        from tests.base import login_verified
+        from tuidang.accounts.models import AuditEvent
+        from tuidang.cases.models import Term
+
+        term = Term.objects.get(vocabulary="act_type", code="arrest")
+        login_verified(self.client, self.alice)
+        response = self.client.post(
+            f"/en/admin/cases/term/{term.pk}/change/",
+            {"label_zh_hans": "抓捕", "label_zh_hant": "抓捕", "label_en": "Arrest",
+             "order": 0, "active": "on"},
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 302)
+        term.refresh_from_db()
+        self.assertEqual((term.code, term.label("zh-hans")), ("arrest", "抓捕"))
+        self.assertTrue(AuditEvent.objects.filter(action="admin.changed").exists())
+        login_verified(self.client, self.rita)
+        self.assertNotEqual(self.client.get("/en/admin/cases/term/").status_code, 200)

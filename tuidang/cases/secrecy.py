@@ -161,16 +161,24 @@ def key_id(value: bytes) -> bytes:
 
 def seal(text: str, context: str) -> bytes:
     """Encrypt ``text`` for the column named ``context`` (``app.model.field``)."""
+    return seal_bytes(text.encode(), context)
+
+
+def unseal(value: bytes, context: str) -> str:
+    return unseal_bytes(value, context).decode()
+
+
+def seal_bytes(data: bytes, context: str) -> bytes:
     secret = key()
     nonce = secrets.token_bytes(NONCE_BYTES)
     header = VERSION + key_id(secret)
     ciphertext = bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        text.encode(), header + context.encode(), nonce, secret
+        data, header + context.encode(), nonce, secret
     )
     return header + nonce + ciphertext
 
 
-def unseal(value: bytes, context: str) -> str:
+def unseal_bytes(value: bytes, context: str) -> bytes:
     secret = key()
     value = bytes(value)
     header, nonce, ciphertext = value[:5], value[5 : 5 + NONCE_BYTES], value[5 + NONCE_BYTES :]
@@ -186,7 +194,7 @@ def unseal(value: bytes, context: str) -> str:
         raise SealedValueBroken(
             f"a sealed {context} does not open: changed in the database"
         ) from None
-    return plain.decode()
+    return plain
 
 
 # --- Sealing to the offline key ----------------------------------------------------------------
@@ -246,6 +254,10 @@ class SealedTextField(models.BinaryField):
     columns cannot be searched or sorted in the database; what must be found (a person by
     name) keeps a separate keyed digest beside it (``blind_index``).
     """
+
+    # What django-stubs reports for the attribute: text, not the column's bytes.
+    _pyi_private_set_type: str
+    _pyi_private_get_type: str  # type: ignore[assignment]
 
     def __init__(self, *args: Any, sensitivity: Sensitivity = IDENTITY, **kwargs: Any) -> None:
         if sensitivity not in (CONFIDENTIAL, IDENTITY):

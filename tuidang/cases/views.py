@@ -27,8 +27,33 @@ def case_list(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
     cases = cases_for_user(request).select_related("owner", "team")
+    # Searched by POST: a name typed here must not end up in a URL (browser history, a proxy's
+    # access log).
+    query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
+    if query:
+        cases = search(cases, query)
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "cases/case_list.html", {"page": page})
+    return render(request, "cases/case_list.html", {"page": page, "q": query})
+
+
+def search(cases, query: str):
+    """Cases by codename or pseudonym (ORDINARY fields), or by a person's real name in any
+    spelling, found through the keyed name digests: the names themselves are never searched."""
+    from django.db.models import Q
+
+    from tuidang.cases import names
+    from tuidang.cases.models import Person, PersonNameKey
+
+    matched: Q = Q(codename__icontains=query) | Q(
+        pk__in=Person.objects.filter(pseudonym__icontains=query).values("case_id")
+    )
+    if secrecy.has_key():
+        keys = names.name_keys(query)
+        if keys:
+            matched |= Q(
+                pk__in=PersonNameKey.objects.filter(key__in=keys).values("person__case_id")
+            )
+    return cases.filter(matched)
 
 
 @staff_required(*CASE_ROLES)
@@ -51,8 +76,22 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "cases/case_detail.html",
-        {"case": case, "reveal_form": RevealForm(), "identities": None},
+        {"case": case, "reveal_form": RevealForm(), "identities": None, **case_parts(case)},
     )
+
+
+def case_parts(case: Case) -> dict:
+    """What the documentation part shows on a case's page (pseudonyms only)."""
+    from tuidang.cases.models import Act
+
+    return {
+        "people": case.people.select_related("merged_into"),
+        "events": case.events.all(),
+        "acts": Act.objects.filter(event__case=case).select_related(
+            "event", "victim", "act_type", "victim_status"
+        ),
+        "interventions": case.interventions.select_related("kind"),
+    }
 
 
 @staff_required(*CASE_ROLES)
@@ -73,7 +112,7 @@ def case_identities(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "cases/case_detail.html",
-        {"case": case, "reveal_form": form, "identities": identities},
+        {"case": case, "reveal_form": form, "identities": identities, **case_parts(case)},
     )
 
 

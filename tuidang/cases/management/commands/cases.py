@@ -45,13 +45,82 @@ class Command(BaseCommand):
         reveal.add_argument("--key", required=True, type=Path, help="the private key file")
         reveal.add_argument("--case", nargs="+", default=[], help="only these codenames")
         reveal.add_argument("--reason", required=True, help="why (kept in the audit log)")
+        load = actions.add_parser(
+            "import", help="import case files in the JSON format of docs/cases-format.md"
+        )
+        load.add_argument("file", type=Path)
+        load.add_argument("--owner", help="owner of cases whose file names none (a user name)")
+        dump = actions.add_parser("export", help="write case files as JSON (docs/cases-format.md)")
+        dump.add_argument("--out", type=Path, help="the file (default: standard output)")
+        dump.add_argument("--case", nargs="+", default=[], help="only these codenames")
+        dump.add_argument(
+            "--identities",
+            action="store_true",
+            help="include real names, birth dates, addresses, contacts and sources (needs --reason)",
+        )
+        dump.add_argument("--reason", default="", help="why (kept in the audit log)")
         self.add_more_arguments(actions)
 
     def add_more_arguments(self, actions) -> None:
         """Subcommands added by the documentation and casework parts (import, export…)."""
 
     def handle(self, *args, action: str, **options) -> None:
-        getattr(self, action.replace("-", "_"))(**options)
+        getattr(self, {"import": "load", "export": "dump"}.get(action, action))(**options)
+
+    def load(self, file: Path, owner: str | None, **_options) -> None:
+        import json
+
+        from tuidang.cases.transfer import ImportProblems, import_data
+
+        account = None
+        if owner:
+            account = get_user_model().objects.filter(username=owner).first()
+            if account is None:
+                raise CommandError(f"No account named {owner!r}.")
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise CommandError(f"{file}: not a readable JSON file ({error}).") from None
+        try:
+            with transaction.atomic():
+                made = import_data(data, owner=account)
+                AuditEvent.record(
+                    None,
+                    "cases.imported",
+                    cases=[case.codename for case in made],
+                    **command_line_detail(),
+                )
+        except ImportProblems as problems:
+            raise CommandError(
+                f"{file}: nothing imported, {len(problems.problems)} problem(s):\n  "
+                + "\n  ".join(problems.problems)
+            ) from None
+        self.stdout.write(f"Imported {len(made)} case(s): {', '.join(c.codename for c in made)}")
+
+    def dump(
+        self, out: Path | None, case: list[str], identities: bool, reason: str, **_options
+    ) -> None:
+        import json
+
+        from tuidang.cases.transfer import export_data
+
+        if identities and not reason.strip():
+            raise CommandError("--identities needs --reason (it is kept in the audit log).")
+        cases = Case.objects.filter(codename__in=case) if case else Case.objects.all()
+        data = export_data(cases, identities=identities)
+        AuditEvent.record(
+            None,
+            "cases.exported",
+            cases=[c["codename"] for c in data["cases"]],
+            identities=identities,
+            reason=reason,
+            **command_line_detail(),
+        )
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            self.stdout.write(text, ending="")
 
     def keygen(self, offline: bool, public: Path | None, private: Path | None, **_options) -> None:
         if offline:

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_add_case_roles'),
+        ('cases', '0004_seed_vocabularies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
