@@ -37,3 +37,8 @@ class CaseworkDemoTests(BaseTestCase):
         page = self.client.get("/en/cases/casework/")
         self.assertContains(page, "Crane")
         self.assertContains(page, "The legal stay ends in 6 days")
+        # `demo --force` on a filled instance adds no second set.
+        out = io.StringIO()
+        call_command("demo", "--declarations", "5", "--force", stdout=out)
+        assert "people at risk are there already" in out.getvalue()
+        assert Case.objects.filter(codename="Crane").count() == 1

@@ -26,11 +26,15 @@ from tuidang.cases.models import (
 )
 
 A = ProtectionApplication
+CODENAMES = ("Crane", "Heron", "Egret", "Kite", "Swift", "Wren")
 
 
 @transaction.atomic
 def fill_casework(owner: User, backup: User) -> list[Case]:
-    """Six people at risk owned by ``owner`` with ``backup``; returns their cases."""
+    """Six people at risk owned by ``owner`` with ``backup``; returns their cases (none if
+    they are there already: ``demo --force`` runs on a filled instance)."""
+    if Case.objects.filter(codename__in=CODENAMES).exists():
+        return []
     now = timezone.now()
     today = timezone.localdate()
     days = timedelta

@@ -208,6 +208,9 @@ class Command(BaseCommand):
             )
         caseworker = self.make_staff("demo-caseworker", "caseworker")
         cases = fill_casework(admin, caseworker)
+        if not cases:
+            self.stdout.write("tuidang demo: the demo people at risk are there already.")
+            return
         self.stdout.write(
             f"tuidang demo: {len(cases)} people at risk (casework), among them "
             f"{cases[0].codename}, whose legal stay ends in 6 days."
