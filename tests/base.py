@@ -113,6 +113,8 @@ def restore_reference_data() -> None:
     importlib.import_module("tuidang.accounts.migrations.0005_add_helper_group").add_helper_group(
         apps, None
     )
+    importlib.import_module("tuidang.cases.migrations.0002_add_case_roles").add_groups(apps, None)
+    importlib.import_module("tuidang.cases.migrations.0004_seed_vocabularies").seed(apps, None)
 
 
 class BrowserClient(Client):

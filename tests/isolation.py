@@ -20,6 +20,10 @@ if "tuidang.settings" in sys.modules:  # pragma: no cover - a loading-order regr
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="tuidang-test-")).resolve()
 os.environ["TUIDANG_DATA_DIR"] = str(DATA_DIR)
+# The key that seals case files lives outside the data dir (tuidang/cases/secrecy.py): a
+# directory of its own, made (and kept empty until a test makes the key) beside it.
+KEYS_DIR = Path(tempfile.mkdtemp(prefix="tuidang-test-keys-")).resolve()
+os.environ["TUIDANG_CASES_KEY_FILE"] = str(KEYS_DIR / "cases.key")
 
 #: The checkout's own instance, which no test may create or change.
 CHECKOUT_VAR = Path(__file__).resolve().parents[1] / "var"
@@ -55,6 +59,7 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
     if session.exitstatus == 0:
         shutil.rmtree(DATA_DIR, ignore_errors=True)
+        shutil.rmtree(KEYS_DIR, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

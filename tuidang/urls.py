@@ -13,6 +13,8 @@ urlpatterns = [
         path("log/", include(log_urls.page_urlpatterns)),
         path("staff/calls/", include("tuidang.hotline.urls")),
         path("staff/", include("tuidang.accounts.urls")),
+        # Researchers and caseworkers only; every case through tuidang.cases.access.
+        path("cases/", include("tuidang.cases.urls")),
         # Admins only (verified second factor): see AccountsConfig.ready.
         path("admin/", admin.site.urls),
     ),

@@ -41,6 +41,17 @@ ACTION_LABELS = {
     "declarations.queue_viewed": _("Moderation queue opened"),
     "contacts.reveal": _("Contact details opened"),
     "housekeeping.purged": _("Expired text, contacts and sessions deleted"),
+    # Cases
+    "cases.case_created": _("Case opened"),
+    "cases.identity_viewed": _("Identities in a case shown"),
+    "cases.granted": _("Access to a case granted"),
+    "cases.revoked": _("Access to a case withdrawn"),
+    "cases.revealed_offline": _("Offline-sealed case fields opened"),
+    # Casework for people at risk
+    "cases.casework_listed": _("People at risk listed"),
+    "cases.casework_viewed": _("Casework of a case opened"),
+    "cases.casework_saved": _("Casework of a case changed"),
+    "cases.alert_acknowledged": _("Casework alert marked as seen"),
 }
 
 # Why a login was refused, as recorded in ``detail["reason"]`` of ``login.failed``.

@@ -41,7 +41,10 @@ ADMIN = "admin"
 # Helps people quit in person, by phone or online and submits for those who agreed: the
 # helper page only (no call log, no queue, no audit log); everything waits for a moderator.
 HELPER = "helper"
-ROLES = (VOLUNTEER, MODERATOR, ADMIN, HELPER)
+# The cases app (issue 10): researchers document persecution, caseworkers help people at risk.
+RESEARCHER = "researcher"
+CASEWORKER = "caseworker"
+ROLES = (VOLUNTEER, MODERATOR, ADMIN, HELPER, RESEARCHER, CASEWORKER)
 
 
 GENESIS_HASH = "0" * 64

@@ -168,6 +168,8 @@ class Command(BaseCommand):
         with override_settings(RATE_LIMITS=False):
             people = self.declare(declarations, days, volunteer, moderator)
         self.make_calls(days, volunteer)
+        self.make_cases(admin)
+        self.casework_demo(admin)
         logged = self.run_sequencer()
         elapsed = (timezone.now() - started).total_seconds()
         self.stdout.write(
@@ -177,6 +179,42 @@ class Command(BaseCommand):
         )
         self.print_batches()
         self.print_login(url, admin, password, device)
+
+    # --- Cases (issue 10) -----------------------------------------------------------------
+
+    def make_cases(self, owner: User) -> None:
+        from tuidang.cases.demo import fill
+
+        self.make_staff("demo-researcher", "researcher")  # a second person, to approve dossiers
+        self.stdout.write(fill(owner))
+
+    # --- People at risk (tuidang/cases/demo_casework.py) -----------------------------------
+
+    def casework_demo(self, admin: User) -> None:
+        """Invented people at risk, owned by the demo admin with a demo caseworker as backup
+        (so the admin's casework page shows them and their alerts)."""
+        from tuidang.cases import secrecy
+        from tuidang.cases.demo_casework import fill_casework
+
+        if not secrecy.has_key():
+            try:
+                path = secrecy.make_key()
+            except (ValueError, OSError) as error:
+                self.stdout.write(f"tuidang demo: no people at risk: {error}")
+                return
+            self.stdout.write(
+                f"tuidang demo: made a key for case files at {path} (outside the data dir); "
+                "keep a copy offline before real use (docs/cases.md)."
+            )
+        caseworker = self.make_staff("demo-caseworker", "caseworker")
+        cases = fill_casework(admin, caseworker)
+        if not cases:
+            self.stdout.write("tuidang demo: the demo people at risk are there already.")
+            return
+        self.stdout.write(
+            f"tuidang demo: {len(cases)} people at risk (casework), among them "
+            f"{cases[0].codename}, whose legal stay ends in 6 days."
+        )
 
     # --- Contact details ----------------------------------------------------------------
 

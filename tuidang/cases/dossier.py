@@ -1,0 +1,411 @@
+"""Dossiers: cases selected by filters → tables, a timeline, narratives, sources → PDF, CSV, JSON.
+
+``build`` makes every file of one dossier version and records it (``Dossier``, with each file's
+SHA-256 and the files sealed). What each person shows depends on two things, both required:
+the recipient's **redaction profile** allows the field, and the person **consented** to being
+named to that kind of recipient. Anyone else goes out as "Victim 12", with their names removed
+from the narratives as well. A dossier that names anyone waits for a second person's approval
+(``approve``) before its files can be downloaded or it can be handed over (``hand_over``), which
+logs an ``Intervention`` on every case in it.
+
+Numbers come from ``counts.count_acts`` over exactly the acts the dossier lists.
+"""
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from tuidang.accounts.models import AuditEvent
+from tuidang.cases import secrecy
+from tuidang.cases.counts import count_acts
+from tuidang.cases.models import (
+    Act,
+    Case,
+    Consent,
+    Dossier,
+    DossierFile,
+    Information,
+    Intervention,
+    Person,
+    RedactionProfile,
+    Term,
+    Vocabulary,
+)
+from tuidang.declarations.regions import name as region_name
+
+FORMAT = "tuidang-dossier/1"
+CSV_COLUMNS = [
+    "case",
+    "victim",
+    "sex",
+    "birth_date",
+    "home_region",
+    "act_type",
+    "act",
+    "date",
+    "date_precision",
+    "region",
+    "city",
+    "victim_status",
+]
+
+
+@dataclass
+class Filters:
+    """Which acts a dossier covers (all given filters apply together)."""
+
+    cases: list[str] = field(default_factory=list)  # codenames
+    regions: list[str] = field(default_factory=list)
+    act_types: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def apply(self, acts):
+        if self.cases:
+            acts = acts.filter(event__case__codename__in=self.cases)
+        if self.regions:
+            acts = acts.filter(event__region__in=self.regions)
+        if self.act_types:
+            acts = acts.filter(act_type__code__in=self.act_types)
+        if self.year_from:
+            acts = acts.filter(Q(date__year__gte=self.year_from) | Q(date__isnull=True))
+            acts = acts.filter(Q(date__isnull=False) | Q(event__date__year__gte=self.year_from))
+        if self.year_to:
+            acts = acts.filter(Q(date__year__lte=self.year_to) | Q(date__isnull=True))
+            acts = acts.filter(Q(date__isnull=False) | Q(event__date__year__lte=self.year_to))
+        return acts
+
+
+def consents(people: list[Person], kind: Term) -> dict[int, bool]:
+    """The latest answer of each person for this kind of recipient (no answer: no consent)."""
+    latest: dict[int, bool] = {}
+    for person_id, given in (
+        Consent.objects.filter(person__in=people, recipient_kind=kind)
+        .order_by("person_id", "-at", "-pk")
+        .values_list("person_id", "given")
+    ):
+        latest.setdefault(person_id, given)
+    return latest
+
+
+def _redact(text: str, replacements: dict[str, str]) -> str:
+    for name in sorted(replacements, key=len, reverse=True):
+        text = text.replace(name, replacements[name])
+    return text
+
+
+def dossier_data(
+    acts, profile: RedactionProfile, *, title: str, recipient: str, version: int = 1
+) -> dict[str, Any]:
+    """Everything a dossier says, as plain data (the JSON file; the PDF and CSV are made from it)."""
+    acts = list(
+        acts.select_related(
+            "event", "event__case", "victim", "victim__merged_into", "act_type", "victim_status"
+        ).order_by("event__case__codename", "event__date", "event_id", "pk")
+    )
+    summary_counts = count_acts(Act.objects.filter(pk__in=[a.pk for a in acts]))
+    language = translation.get_language() or "en"
+    # Each victim as one person after merges: the surviving record speaks for the others.
+    victims: dict[int, Person] = {}
+    for act in acts:
+        person = act.victim.merged_into or act.victim
+        victims.setdefault(person.pk, person)
+    consent = consents(list(victims.values()), profile.recipient_kind)
+    labels: dict[int, str] = {}
+    named: dict[int, bool] = {}
+    for number, person in enumerate(victims.values(), 1):
+        named[person.pk] = profile.real_names and consent.get(person.pk, False)
+        labels[person.pk] = (
+            person.real_name if named[person.pk] and person.real_name else f"V{number:03d}"
+        )
+    # Names of the people who go out anonymised, in every spelling, are taken out of the text.
+    replacements = {}
+    for person in victims.values():
+        if not named[person.pk]:
+            for spelling in [person.real_name, *person.other_names.splitlines()]:
+                if spelling.strip():
+                    replacements[spelling.strip()] = labels[person.pk]
+            for merged in person.merged.all():
+                for spelling in [merged.real_name, *merged.other_names.splitlines()]:
+                    if spelling.strip():
+                        replacements[spelling.strip()] = labels[person.pk]
+
+    def victim_entry(person: Person) -> dict[str, Any]:
+        show = named[person.pk]
+        return {
+            "label": labels[person.pk],
+            "named": show,
+            "sex": person.sex,
+            "birth_date": person.birth_date if show and profile.birth_dates else "",
+            "home_region": person.region,
+        }
+
+    cases: dict[int, dict[str, Any]] = {}
+    rows = []
+    timeline: dict[int, dict[str, Any]] = {}
+    for act in acts:
+        case, event = act.event.case, act.event
+        person = act.victim.merged_into or act.victim
+        entry = cases.setdefault(
+            case.pk, {"codename": case.codename, "events": {}, "victims": {}, "sources": []}
+        )
+        entry["victims"].setdefault(person.pk, victim_entry(person))
+        event_entry = entry["events"].setdefault(
+            event.pk,
+            {
+                "date": event.fuzzy_date,
+                "region": event.region,
+                "region_name": region_name(event.region) if event.region else "",
+                "city": event.city if profile.cities else "",
+                "title": _redact(event.title, replacements),
+                "narrative": _redact(event.description, replacements) if profile.narratives else "",
+                "acts": [],
+            },
+        )
+        act_entry = {
+            "victim": labels[person.pk],
+            "type": act.act_type.code,
+            "type_label": act.act_type.label(language),
+            "date": act.fuzzy_date or event.fuzzy_date,
+            "status": act.victim_status.code,
+            "status_label": act.victim_status.label(language),
+        }
+        event_entry["acts"].append(act_entry)
+        timeline.setdefault(
+            event.pk,
+            {
+                "date": event.fuzzy_date,
+                "sort": event.date.isoformat() if event.date else "9999",
+                "case": case.codename,
+                "region": event.region,
+                "title": event_entry["title"],
+            },
+        )
+        rows.append(
+            {
+                "case": case.codename,
+                "victim": labels[person.pk],
+                "sex": person.sex,
+                "birth_date": entry["victims"][person.pk]["birth_date"],
+                "home_region": person.region,
+                "act_type": act.act_type.code,
+                "act": act_entry["type_label"],
+                "date": act_entry["date"],
+                "date_precision": act.date_precision if act.date else event.date_precision,
+                "region": event.region,
+                "city": event_entry["city"],
+                "victim_status": act.victim_status.code,
+            }
+        )
+    if profile.sources:
+        for information in Information.objects.filter(case__in=list(cases)).exclude(citation=""):
+            cases[information.case_id]["sources"].append(
+                {"citation": information.citation, "date": str(information.date or "")}
+            )
+    summary = {
+        "victims": summary_counts["victims"],
+        "deaths": summary_counts["deaths"],
+        "provinces": summary_counts["provinces"],
+        "acts": summary_counts["acts"],
+        "cases": len(cases),
+        "named_victims": sum(named.values()),
+    }
+    return {
+        "format": FORMAT,
+        "title": title,
+        "recipient": recipient,
+        "recipient_kind": profile.recipient_kind.code,
+        "profile": profile.name,
+        "version": version,
+        "generated": timezone.now().date().isoformat(),
+        "summary": summary,
+        "acts_by_type": summary_counts["acts_by_type"],
+        "acts_by_year": summary_counts["acts_by_year"],
+        "acts_by_province_and_type": summary_counts["acts_by_province_and_type"],
+        "acts_by_year_and_type": summary_counts["acts_by_year_and_type"],
+        "timeline": [
+            {k: v for k, v in item.items() if k != "sort"}
+            for item in sorted(timeline.values(), key=lambda i: (i["sort"], i["case"]))
+        ],
+        "cases": [
+            {
+                "codename": entry["codename"],
+                "victims": list(entry["victims"].values()),
+                "events": list(entry["events"].values()),
+                "sources": entry["sources"],
+            }
+            for entry in cases.values()
+        ],
+        "rows": rows,
+    }
+
+
+def to_json(data: dict[str, Any]) -> bytes:
+    public = {k: v for k, v in data.items() if k != "rows"}
+    return json.dumps(public, ensure_ascii=False, indent=2, sort_keys=False).encode() + b"\n"
+
+
+def to_csv(data: dict[str, Any]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(data["rows"])
+    return out.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheets read Chinese right
+
+
+def _tables(data: dict[str, Any]) -> dict[str, Any]:
+    """The province × act type and year × act type tables, as rows for the templates."""
+    language = translation.get_language() or "en"
+    labels = {t.code: t.label(language) for t in Term.objects.of(Vocabulary.ACT_TYPE)}
+    types = sorted(data["acts_by_type"])
+
+    def table(pairs: dict[str, int], name) -> list[dict[str, Any]]:
+        keys = sorted({k.split("|")[0] for k in pairs})
+        return [
+            {
+                "name": name(key),
+                "cells": [pairs.get(f"{key}|{code}", 0) for code in types],
+                "total": sum(pairs.get(f"{key}|{code}", 0) for code in types),
+            }
+            for key in keys
+        ]
+
+    return {
+        "types": [labels.get(code, code) for code in types],
+        "type_totals": [data["acts_by_type"][code] for code in types],
+        "by_province": table(
+            data["acts_by_province_and_type"], lambda code: region_name(code) if code else "—"
+        ),
+        "by_year": table(data["acts_by_year_and_type"], lambda year: year),
+    }
+
+
+def to_pdf(data: dict[str, Any], template: str = "cases/dossier_pdf.html") -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(template, {"d": data, "tables": _tables(data)})
+    # No base_url: the document loads nothing from anywhere (fonts come from the system).
+    return HTML(string=html).write_pdf()
+
+
+def render_files(data: dict[str, Any]) -> dict[str, bytes]:
+    return {
+        "dossier.json": to_json(data),
+        "dossier.csv": to_csv(data),
+        "dossier.pdf": to_pdf(data),
+        "un-communication.pdf": to_pdf(data, "cases/dossier_un.html"),
+    }
+
+
+def build(
+    cases,
+    filters: Filters,
+    profile: RedactionProfile,
+    *,
+    title: str,
+    recipient: str,
+    by=None,
+    audit_detail=None,
+    language: str = "",
+) -> tuple[Dossier, dict[str, bytes]]:
+    """Build and record one dossier over the acts of ``cases`` (the caller's accessible cases)
+    that pass ``filters``. Returns the record and the files."""
+    acts = filters.apply(Act.objects.filter(event__case__in=cases))
+    version = Dossier.objects.filter(title=title, recipient=recipient).count() + 1
+    # The recipient's language, whatever the page or terminal the build came from.
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        data = dossier_data(acts, profile, title=title, recipient=recipient, version=version)
+        files = render_files(data)
+    hashes = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    with transaction.atomic():
+        dossier = Dossier.objects.create(
+            title=title,
+            recipient=recipient,
+            profile=profile,
+            filters=asdict(filters),
+            version=version,
+            names_identities=data["summary"]["named_victims"] > 0,
+            summary=data["summary"],
+            files=hashes,
+            created_by=by,
+        )
+        dossier.cases.set(Case.objects.filter(codename__in=[c["codename"] for c in data["cases"]]))
+        DossierFile.objects.bulk_create(
+            DossierFile(
+                dossier=dossier,
+                name=name,
+                sha256=hashes[name],
+                sealed_content=secrecy.seal_bytes(content, f"cases.dossier.{hashes[name]}"),
+            )
+            for name, content in files.items()
+        )
+        AuditEvent.record(
+            by,
+            "cases.dossier_built",
+            dossier,
+            recipient=recipient,
+            profile=profile.name,
+            files=hashes,
+            named_victims=data["summary"]["named_victims"],
+            **(audit_detail or {}),
+        )
+    return dossier, files
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def approve(dossier: Dossier, by) -> None:
+    """The second person's approval: never the person who built it."""
+    if dossier.created_by_id is not None and dossier.created_by_id == by.pk:
+        raise NotAllowed("the person who built a dossier cannot approve it")
+    with transaction.atomic():
+        dossier.approved_by, dossier.approved_at = by, timezone.now()
+        dossier.save(update_fields=["approved_by", "approved_at"])
+        AuditEvent.record(by, "cases.dossier_approved", dossier, files=dossier.files)
+
+
+def hand_over(dossier: Dossier, by, *, on=None) -> list[Intervention]:
+    """Record that the dossier went to its recipient, as an Intervention on each of its cases."""
+    if not dossier.may_be_handed_over:
+        raise NotAllowed("a dossier naming people needs a second person's approval first")
+    if dossier.handed_over_at:
+        raise NotAllowed("this dossier version was already handed over")
+    kind = Term.objects.get(vocabulary=Vocabulary.INTERVENTION_TYPE, code="dossier")
+    day = on or timezone.localdate()
+    note = f"{dossier.title} v{dossier.version}: " + ", ".join(
+        f"{name} sha256:{digest}" for name, digest in sorted(dossier.files.items())
+    )
+    with transaction.atomic():
+        dossier.handed_over_by, dossier.handed_over_at = by, timezone.now()
+        dossier.save(update_fields=["handed_over_by", "handed_over_at"])
+        made = [
+            Intervention.objects.create(
+                case=case,
+                kind=kind,
+                recipient=dossier.recipient,
+                date=day,
+                status=Intervention.Status.SENT,
+                description=note,
+                handover=dossier,
+            )
+            for case in dossier.cases.all()
+        ]
+        AuditEvent.record(
+            by,
+            "cases.dossier_handed_over",
+            dossier,
+            recipient=dossier.recipient,
+            files=dossier.files,
+        )
+    return made

@@ -1,0 +1,126 @@
+"""The cases pages: staff with the researcher or caseworker role (or admin), and every case
+through ``get_case_for_user`` (404 for missing and forbidden alike).
+
+Pages show codenames and pseudonyms. Identities (``IDENTITY`` fields, ``tuidang.cases.secrecy``)
+are shown only after the viewer gives a reason, on a POST, and every showing is recorded as
+``cases.identity_viewed`` with that reason.
+"""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tuidang.accounts.decorators import staff_required
+from tuidang.accounts.models import AuditEvent
+from tuidang.cases import secrecy
+from tuidang.cases.access import CASE_ROLES, cases_for_user, get_case_for_user
+from tuidang.cases.forms import CaseForm, RevealForm
+from tuidang.cases.models import Case
+
+CASES_PER_PAGE = 100
+
+
+@staff_required(*CASE_ROLES)
+def case_list(request: HttpRequest) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    cases = cases_for_user(request).select_related("owner", "team")
+    # Searched by POST: a name typed here must not end up in a URL (browser history, a proxy's
+    # access log).
+    query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
+    if query:
+        cases = search(cases, query)
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/case_list.html", {"page": page, "q": query})
+
+
+def search(cases, query: str):
+    """Cases by codename or pseudonym (ORDINARY fields), or by a person's real name in any
+    spelling, found through the keyed name digests: the names themselves are never searched."""
+    from django.db.models import Q
+
+    from tuidang.cases import names
+    from tuidang.cases.models import Person, PersonNameKey
+
+    matched: Q = Q(codename__icontains=query) | Q(
+        pk__in=Person.objects.filter(pseudonym__icontains=query).values("case_id")
+    )
+    if secrecy.has_key():
+        keys = names.name_keys(query)
+        if keys:
+            matched |= Q(
+                pk__in=PersonNameKey.objects.filter(key__in=keys).values("person__case_id")
+            )
+    return cases.filter(matched)
+
+
+@staff_required(*CASE_ROLES)
+def case_create(request: HttpRequest) -> HttpResponse:
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            case = form.save(commit=False)
+            case.owner = request.user
+            case.save()
+            AuditEvent.record(request.user, "cases.case_created", case, codename=case.codename)
+        messages.success(request, _("Case %(codename)s opened.") % {"codename": case.codename})
+        return redirect("cases-view-case", case_id=case.pk)
+    return render(request, "cases/case_form.html", {"form": form})
+
+
+@staff_required(*CASE_ROLES)
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(request, case_id)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {"case": case, "reveal_form": RevealForm(), "identities": None, **case_parts(case)},
+    )
+
+
+def case_parts(case: Case) -> dict:
+    """What the documentation part shows on a case's page (pseudonyms only)."""
+    from tuidang.cases.models import Act
+
+    return {
+        "people": case.people.select_related("merged_into"),
+        "events": case.events.all(),
+        "acts": Act.objects.filter(event__case=case).select_related(
+            "event", "victim", "act_type", "victim_status"
+        ),
+        "interventions": case.interventions.select_related("kind"),
+    }
+
+
+@staff_required(*CASE_ROLES)
+def case_identities(request: HttpRequest, case_id: int) -> HttpResponse:
+    """GET asks for a reason; POST with one shows the case's identities and records it."""
+    case = get_case_for_user(request, case_id)
+    form = RevealForm(request.POST if request.method == "POST" else None)
+    identities = None
+    if request.method == "POST" and form.is_valid():
+        identities = case_identities_of(case)
+        AuditEvent.record(
+            request.user,
+            "cases.identity_viewed",
+            case,
+            reason=form.cleaned_data["reason"],
+            fields=sorted(identities),
+        )
+    return render(
+        request,
+        "cases/case_detail.html",
+        {"case": case, "reveal_form": form, "identities": identities, **case_parts(case)},
+    )
+
+
+def case_identities_of(case: Case) -> dict[str, str]:
+    """The case's own identity fields by label (the documentation and casework parts add
+    theirs through their own pages)."""
+    values = {}
+    for name in secrecy.fields_at(Case, secrecy.IDENTITY):
+        field = Case._meta.get_field(name)
+        values[str(getattr(field, "verbose_name", name))] = getattr(case, name) or ""
+    return values
