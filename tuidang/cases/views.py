@@ -19,7 +19,7 @@ from tuidang.cases.access import CASE_ROLES, cases_for_user, get_case_for_user
 from tuidang.cases.forms import CaseForm, RevealForm
 from tuidang.cases.models import Case
 
-CASES_PER_PAGE = 100
+CASES_PER_PAGE = 50
 
 
 @staff_required(*CASE_ROLES)
