@@ -135,6 +135,11 @@ class Command(BaseCommand):
         if refusal := contacts.private_key_on_server():
             raise CommandError(refusal)
         self.stdout.write(contacts.key_status())
+        from tuidang.cases import secrecy
+
+        if refusal := secrecy.offline_key_on_server():
+            raise CommandError(refusal)
+        self.stdout.write(secrecy.key_status())
         logstore.signer()
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
