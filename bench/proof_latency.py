@@ -45,11 +45,11 @@ def main() -> None:
     from django.db import transaction
     from django.test import Client
 
-    from tuidang.declarations import logstore
-    from tuidang.declarations.logstore import Checkpoint, LogState, LogTile
     from tuidang.ledger import Checkpoint as CheckpointText
     from tuidang.ledger import parse_proof, sign, verify_proof
     from tuidang.ledger.tiles import ENTRIES_LEVEL, TILE_WIDTH, Tile, decode_bundle, tiles_for_size
+    from tuidang.transparency import logstore
+    from tuidang.transparency.logstore import Checkpoint, LogState, LogTile
 
     call_command("migrate", verbosity=0)
     size = args.entries

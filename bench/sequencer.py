@@ -67,8 +67,8 @@ def main() -> None:
     from django.db import connection, transaction
 
     from tuidang.declarations import sequencer
-    from tuidang.declarations.logstore import LogState
     from tuidang.declarations.models import Organisation, Person, Submission
+    from tuidang.transparency.logstore import LogState
 
     call_command("migrate", verbosity=0)
     organisations = list(Organisation.objects.values_list("id", flat=True))

@@ -14,14 +14,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.base import BaseTestCase, make_submission, run_sequencer
 from tuidang.declarations.models import (
-    Call,
-    CallOutcome,
     Channel,
     Person,
     Status,
     Submission,
     TallyCounter,
 )
+from tuidang.hotline.models import Call, CallOutcome
 
 pytestmark = pytest.mark.slow
 

@@ -27,11 +27,11 @@ from django.test import LiveServerTestCase
 from tests.base import make_submission, restore_reference_data, run_sequencer
 from tests.ledger.ledgertest import build_log
 from tuidang import verify
-from tuidang.declarations import logstore
 from tuidang.declarations.models import Submission
 from tuidang.ledger import Checkpoint, Ed25519Signer, format_proof, leaf_hash, sign
 from tuidang.ledger.entry import Entry, counter_keys
 from tuidang.ledger.tree import inclusion_proof_from_leaf_hashes
+from tuidang.transparency import logstore
 
 ORIGIN = "audit.tuidang.test/log"
 LOG_KEY = Ed25519Signer(ORIGIN, bytes(range(32)))

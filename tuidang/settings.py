@@ -34,7 +34,9 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "django_countries",
     "tuidang.accounts",
+    "tuidang.transparency",
     "tuidang.declarations",
+    "tuidang.hotline",
     "tuidang.cases",
 ]
 
@@ -239,7 +241,7 @@ WITNESSES = [tuple(w.split()) for w in env("TUIDANG_WITNESSES").split(";") if w.
 WITNESS_INTERVAL = env_int("TUIDANG_WITNESS_INTERVAL", 300)
 # The log takes declarations in batches at multiples of this many seconds, never on arrival,
 # and carries fewer than LOG_MIN_BATCH waiting people over for up to LOG_MAX_WAIT seconds
-# (tuidang/declarations/batches.py, docs/privacy.md).
+# (tuidang/transparency/batches.py, docs/privacy.md).
 LOG_INTERVAL = float(env("TUIDANG_LOG_INTERVAL", "3600"))
 LOG_MIN_BATCH = env_int("TUIDANG_LOG_MIN_BATCH", 10)
 LOG_MAX_WAIT = env_int("TUIDANG_LOG_MAX_WAIT", 86400)

@@ -2,11 +2,16 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from tuidang.transparency import urls as log_urls
+
 urlpatterns = [
+    # The open-data API (the log's routes among them: declarations/urls_api.py).
     path("api/v1/", include("tuidang.declarations.urls_api")),
-    path("log/", include("tuidang.declarations.urls_log")),
+    path("log/", include("tuidang.transparency.urls")),
     *i18n_patterns(
         path("", include("tuidang.declarations.urls")),
+        path("log/", include(log_urls.page_urlpatterns)),
+        path("staff/calls/", include("tuidang.hotline.urls")),
         path("staff/", include("tuidang.accounts.urls")),
         # Researchers and caseworkers only; every case through tuidang.cases.access.
         path("cases/", include("tuidang.cases.urls")),

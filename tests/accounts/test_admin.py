@@ -115,9 +115,8 @@ class AdminAuditTestCase(BaseTestCase):
         submission.refresh_from_db()
         self.assertEqual(submission.status, "accepted")
         for name in ("tallycounter", "call", "person", "auditevent"):
-            response = self.client.get(
-                f"/en/admin/{'accounts' if name == 'auditevent' else 'declarations'}/{name}/add/"
-            )
+            app = {"auditevent": "accounts", "call": "hotline"}.get(name, "declarations")
+            response = self.client.get(f"/en/admin/{app}/{name}/add/")
             self.assertEqual(response.status_code, 403)
 
     def test_removing_statements_asks_then_acts_and_is_audited(self):

@@ -10,6 +10,8 @@ class StaffHomeTestCase(BaseTestCase):
         self.assertContains(response, 'href="/zh-hans/staff/intake/"')
         self.assertContains(response, 'href="/zh-hans/staff/import/"')
         self.assertContains(response, 'href="/zh-hans/staff/calls/"')
+        # Each app's own panel: the call log comes from the hotline app, under its heading.
+        self.assertContains(response, '<h2 id="h-hotline">热线</h2>', html=False)
         self.assertNotContains(response, 'href="/zh-hans/staff/queue/"')
         self.assertNotContains(response, 'href="/zh-hans/staff/audit/"')
 

@@ -13,7 +13,8 @@ from tests.base import (
     run_sequencer,
 )
 from tests.declarations.test_declare import form_data, person, receipt_code_in
-from tuidang.declarations.models import Checkpoint, Flag, Person, Submission
+from tuidang.declarations.models import Flag, Person, Submission
+from tuidang.transparency.logstore import Checkpoint
 
 # Each is a whole alias that draws nothing.
 BLANK_NAMES = {

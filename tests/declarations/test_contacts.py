@@ -178,7 +178,7 @@ class CallerNumberTestCase(BaseTestCase):
 
     def test_reveal_calls_opens_the_sealed_caller_numbers(self):
         from tests.base import login_verified
-        from tuidang.declarations.models import Call
+        from tuidang.hotline.models import Call
 
         login_verified(self.client, self.val)
         self.client.post(

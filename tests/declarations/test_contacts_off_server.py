@@ -22,7 +22,8 @@ from tests.declarations.test_declare import form_data, person
 from tests.declarations.test_intake import URL as INTAKE_URL
 from tests.declarations.test_intake import intake_data
 from tuidang.declarations import contacts
-from tuidang.declarations.models import Call, Submission
+from tuidang.declarations.models import Submission
+from tuidang.hotline.models import Call
 
 # What each language's page says when no public key is configured.
 NO_KEY_REASON = {

@@ -46,8 +46,8 @@ for i in range(int(sys.argv[1])):
 CHECKER = """
 import django, json
 django.setup()
-from tuidang.declarations import logstore
-from tuidang.declarations.logstore import Checkpoint, LogState
+from tuidang.transparency import logstore
+from tuidang.transparency.logstore import Checkpoint, LogState
 from tuidang.declarations.models import Person, TallyCounter
 from tuidang.ledger import Checkpoint as Text, leaf_hash, new_verifier, open_note
 from tuidang.ledger import root_from_leaf_hashes, tree_hash

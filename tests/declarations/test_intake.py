@@ -6,7 +6,6 @@ from django.test import override_settings
 from tests.base import BaseTestCase, login_verified, make_submission, run_sequencer
 from tuidang.accounts.models import AuditEvent
 from tuidang.declarations.models import (
-    Call,
     Channel,
     Flag,
     Person,
@@ -14,6 +13,7 @@ from tuidang.declarations.models import (
     Submission,
     TallyCounter,
 )
+from tuidang.hotline.models import Call
 
 URL = "/{lang}/staff/intake/"
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from tests.base import BaseTestCase, make_submission, run_sequencer
 from tests.declarations.test_declare import form_data, person, receipt_code_in
 from tuidang import verify
-from tuidang.declarations import logstore
-from tuidang.declarations.logstore import Checkpoint
 from tuidang.declarations.models import Person
 from tuidang.ledger import parse_proof
 from tuidang.ledger.entry import Entry
+from tuidang.transparency import logstore
+from tuidang.transparency.logstore import Checkpoint
 
 
 class ReceiptProofTestCase(BaseTestCase):

@@ -27,14 +27,13 @@ from tuidang.accounts.models import AuditEvent
 from tuidang.declarations import contacts
 from tuidang.declarations.management.commands import serve
 from tuidang.declarations.models import (
-    Call,
-    CallOutcome,
     Person,
     RejectionReason,
     Status,
     Submission,
     TallyCounter,
 )
+from tuidang.hotline.models import Call, CallOutcome
 
 ALIAS = "Ｓｉｌｅｎｔ Ｐｉｎｅ 静松"
 CONTACT = "Signal +86 138 0000 1989"

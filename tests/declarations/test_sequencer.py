@@ -10,12 +10,13 @@ from pathlib import Path
 
 from tests.base import BaseTestCase, make_submission, run_sequencer
 from tests.test_scaling import drop_database, scratch_database
-from tuidang.declarations import logstore, sequencer
-from tuidang.declarations.logstore import Checkpoint, LogState, LogTile
+from tuidang.declarations import sequencer
 from tuidang.declarations.models import Person, Submission, TallyCounter
 from tuidang.ledger import Checkpoint as CheckpointText
 from tuidang.ledger import leaf_hash, new_verifier, open_note, root_from_leaf_hashes, tree_hash
 from tuidang.ledger.entry import Entry, recount
+from tuidang.transparency import logstore
+from tuidang.transparency.logstore import Checkpoint, LogState, LogTile
 
 
 def log_entries() -> list[bytes]:
@@ -197,8 +198,9 @@ django.setup()
 from collections import Counter
 from django.db import connection
 from tests.base import make_submission
-from tuidang.declarations import logstore, sequencer
-from tuidang.declarations.logstore import LogState
+from tuidang.declarations import sequencer
+from tuidang.transparency import logstore
+from tuidang.transparency.logstore import LogState
 from tuidang.declarations.models import Person, TallyCounter
 from tuidang.ledger import leaf_hash, root_from_leaf_hashes
 from tuidang.ledger.entry import Entry, recount

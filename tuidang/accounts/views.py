@@ -4,6 +4,7 @@ import csv
 import json
 
 import django_otp
+from django.apps import apps
 from django.conf import settings
 from django.contrib import auth, messages
 from django.core.paginator import Paginator
@@ -22,15 +23,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from tuidang.accounts import passkeys, throttling
 from tuidang.accounts.decorators import has_role, staff_required
 from tuidang.accounts.forms import AuditFilterForm, LoginForm, wait_message
-from tuidang.accounts.models import (
-    ADMIN,
-    CASEWORKER,
-    MODERATOR,
-    RESEARCHER,
-    VOLUNTEER,
-    AuditChainHead,
-    AuditEvent,
-)
+from tuidang.accounts.models import ADMIN, AuditChainHead, AuditEvent
 
 AUDIT_EVENTS_PER_PAGE = 50
 
@@ -137,17 +130,24 @@ def logout(request):
 def home(request):
     user = request.user
     context = {
-        "is_volunteer": has_role(user, VOLUNTEER),
-        "is_moderator": has_role(user, MODERATOR),
         "is_admin": has_role(user, ADMIN),
-        "is_case_staff": has_role(user, RESEARCHER, CASEWORKER),
         "roles": sorted(user.groups.values_list("name", flat=True)),
     }
-    if context["is_moderator"]:
-        from tuidang.declarations.models import Submission
-
-        context["pending_count"] = Submission.objects.pending().count()
+    context["panels"] = staff_panels(request)
     return render(request, "accounts/home.html", context)
+
+
+def staff_panels(request) -> list[str]:
+    """What each app shows on the staff home, in the order of ``INSTALLED_APPS``.
+
+    An app contributes by giving its ``AppConfig`` a ``staff_panel(request)`` method that
+    returns HTML (empty for a user with nothing there), so this app imports none of them.
+    """
+    panels = []
+    for config in apps.get_app_configs():
+        if (panel := getattr(config, "staff_panel", None)) and (html := panel(request)):
+            panels.append(html)
+    return panels
 
 
 def _filtered_events(request):

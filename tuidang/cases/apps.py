@@ -6,3 +6,13 @@ class CasesConfig(AppConfig):
     name = "tuidang.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def staff_panel(self, request) -> str:
+        """The cases' links on the staff home (``accounts.views.staff_panels``)."""
+        from django.template.loader import render_to_string
+
+        from tuidang.cases.access import may_use_cases
+
+        if not may_use_cases(request.user):
+            return ""
+        return render_to_string("cases/_home_panel.html", {}, request)

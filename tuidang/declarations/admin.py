@@ -2,8 +2,8 @@
 
 Organisations are data that staff edit, with a name in every language. Submissions and the
 people in them are evidence: readable, never deletable, changed only by the one safety action
-(removing names and statements). Counters and the call log are read-only. Every page here
-that shows them is audited (``AuditedReadsMixin``), searches included.
+(removing names and statements). Counters are read-only, and so is the call log
+(``tuidang/hotline/admin.py``). Every page here that shows them is audited (``AuditedReadsMixin``), searches included.
 """
 
 from django.contrib import admin
@@ -13,7 +13,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from tuidang.accounts.admin import AuditedAdminMixin, AuditedReadsMixin
 from tuidang.accounts.models import AuditEvent
-from tuidang.declarations.models import Call, Organisation, Person, Submission, TallyCounter
+from tuidang.declarations.models import Organisation, Person, Submission, TallyCounter
 
 
 class ReadOnlyAdmin(AuditedReadsMixin, AuditedAdminMixin, admin.ModelAdmin):
@@ -130,11 +130,3 @@ class PersonAdmin(ReadOnlyAdmin):
 class TallyCounterAdmin(ReadOnlyAdmin):
     list_display = ["key", "value"]
     search_fields = ["key"]
-
-
-@admin.register(Call)
-class CallAdmin(ReadOnlyAdmin):
-    list_display = ["taken_at", "taken_by", "outcome", "submission"]
-    list_filter = ["outcome"]
-    date_hierarchy = "taken_at"
-    list_select_related = ["taken_by"]

@@ -13,18 +13,25 @@ import re
 import secrets
 import threading
 import time
-import unicodedata
 from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tuidang.declarations import names, regions
+from tuidang.declarations import moderation, names, regions
+
+# The moderation policy's vocabulary lives with the policy (moderation.py imports no model);
+# the names stay importable from here.
+Status = moderation.Status
+Flag = moderation.Flag
+RejectionReason = moderation.RejectionReason
+fingerprint = moderation.fingerprint
 
 
 class Channel(models.TextChoices):
@@ -34,35 +41,6 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     FAX = "fax", _("Fax")
     POST = "post", _("Letter")
-
-
-class Status(models.TextChoices):
-    PENDING = "pending", _("Waiting for review")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-
-
-class Flag(models.TextChoices):
-    """Why the moderation policy held a submission for a person to look at."""
-
-    DUPLICATE = "duplicate", _("Likely duplicate (same alias, region and organisations)")
-    SIMILAR_TEXT = "similar_text", _("Statement nearly identical to another")
-    BURST = "burst", _("Many submissions from one source in a short time")
-    LINK = "link", _("Contains a link")
-    SPAM_WORD = "spam_word", _("Contains a spam word")
-    MANUAL_REVIEW = "manual_review", _("Automatic acceptance is off")
-    STAFF_ENTERED = "staff_entered", _("Entered by staff: a second person must accept it")
-
-
-class RejectionReason(models.TextChoices):
-    DUPLICATE = "duplicate", _("Duplicate")
-    SPAM = "spam", _("Spam or advertising")
-    ABUSE = "abuse", _("Abuse or threat")
-    NOT_A_DECLARATION = "not_declaration", _("Not a declaration")
-    TEST = "test", _("Test entry")
-    OTHER = "other", _("Other")
-    # Set only by housekeeping: nobody reviewed it within TUIDANG_RETENTION_DAYS (docs/privacy.md).
-    EXPIRED = "expired", _("Not reviewed in time")
 
 
 class Organisation(models.Model):
@@ -147,16 +125,6 @@ def normalise_name(name: str) -> str:
     return names.fold(name)
 
 
-def fingerprint(text: str) -> str:
-    """A hash of a statement with case, width, spacing and punctuation folded, so that
-    copies that differ only in those match ("near-identical" text). Empty for short texts,
-    which are too common to mean anything."""
-    folded = "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
-    if len(folded) < 12:
-        return ""
-    return hashlib.sha256(folded.encode()).hexdigest()
-
-
 class SubmissionQuerySet(models.QuerySet["Submission"]):
     def pending(self):
         return self.filter(status=Status.PENDING)
@@ -204,7 +172,7 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
         logs and counts them); flagged ones wait in the moderator queue. What staff enter
         (``entered_by``) beyond their daily quota waits for a second person.
         """
-        from tuidang.declarations import contacts, moderation
+        from tuidang.declarations import contacts
 
         flags = moderation.flags_for(people, client_key=client_key)
         sealed = contacts.seal(contact) if contact else None
@@ -402,6 +370,11 @@ def today():
     return timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+# Sent by ``forget`` inside its transaction: an app that keeps something tied to submissions
+# (the hotline's calls) forgets it too and answers with a Counter of what it changed.
+forgetting = Signal()
+
+
 def forget(submissions) -> Counter:
     """Delete the text and contact of ``submissions`` (a queryset), keeping what is counted.
 
@@ -420,9 +393,8 @@ def forget(submissions) -> Counter:
     )
     done["contacts"] = submissions.filter(sealed_contact__isnull=False).update(sealed_contact=None)
     done["notes"] = submissions.exclude(rejection_note="").update(rejection_note="")
-    done["calls"] = Call.objects.filter(submission__in=submissions).update(
-        sealed_caller_number=None, notes="", submission=None
-    )
+    for _receiver, counts in forgetting.send(Submission, submissions=submissions):
+        done.update(counts)
     if any(done.values()):
         transaction.on_commit(dbfiles.wipe_freed_pages)
     return done
@@ -489,72 +461,3 @@ class TallyCounter(models.Model):
         if prefix:
             rows = rows.filter(key__startswith=prefix)
         return dict(rows.values_list("key", "value"))
-
-
-class CallOutcome(models.TextChoices):
-    DECLARATION = "declaration", _("Declaration taken")
-    QUESTION = "question", _("Question answered")
-    HANG_UP = "hang_up", _("Caller hung up")
-    HARASSMENT = "harassment", _("Harassment")
-    THREAT = "threat", _("Threat")
-
-
-class CallQuerySet(models.QuerySet["Call"]):
-    def by_week(self, weeks: int = 12, today=None) -> list[tuple]:
-        """``(monday, Counter of outcomes)`` for each of the last ``weeks`` weeks, oldest first.
-
-        Weeks start on Monday in the site's time zone; weeks without calls are present and empty,
-        so a chart of them has no gaps.
-        """
-        from datetime import date, datetime, time, timedelta
-
-        from django.db.models.functions import TruncWeek
-
-        today = today or timezone.localdate()
-        first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-        counts: dict[date, Counter[str]] = {
-            first + timedelta(weeks=i): Counter() for i in range(weeks)
-        }
-        rows = (
-            self.filter(taken_at__gte=timezone.make_aware(datetime.combine(first, time.min)))
-            .annotate(week=TruncWeek("taken_at"))
-            .values("week", "outcome")
-            .annotate(n=models.Count("id"))
-        )
-        for row in rows:
-            week = timezone.localtime(row["week"]).date()
-            if week in counts:
-                counts[week][row["outcome"]] += row["n"]
-        return list(counts.items())
-
-
-class Call(models.Model):
-    """One call to the hotline. No caller number is kept unless a volunteer records it for a threat."""
-
-    taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    taken_at = models.DateTimeField(default=timezone.now)
-    outcome = models.CharField(max_length=12, choices=CallOutcome.choices)
-    notes = models.TextField(blank=True)
-    # Sealed like contact details (tuidang.declarations.contacts): the server cannot read it
-    # back; `tuidang contacts reveal --calls` opens it for staff holding the private key.
-    sealed_caller_number = models.BinaryField(null=True, blank=True)
-    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.PROTECT)
-
-    objects = CallQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-taken_at"]
-
-    def __str__(self):
-        return f"{self.taken_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
-
-    @property
-    def has_caller_number(self) -> bool:
-        return self.sealed_caller_number is not None
-
-
-# The transparency log's tables live beside the code that reads them.
-from tuidang.declarations.logstore import Checkpoint, LogState, LogTile  # noqa: E402, F401
-from tuidang.declarations.witnessing import WitnessCosignature  # noqa: E402, F401

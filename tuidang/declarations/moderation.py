@@ -8,24 +8,72 @@ in README.md; ``TUIDANG_RATE_LIMITS=off`` turns burst flagging off with all othe
 Staff-entered submissions follow four eyes: beyond ``TUIDANG_STAFF_DAILY_QUOTA`` people a day
 per account (0 by default, so all of them) they wait until another person accepts them. A
 planted volunteer can then add to the count only what a colleague has looked at.
+
+The policy's vocabulary lives here too: a submission's ``Status``, the ``Flag`` that holds it
+and the ``RejectionReason`` (``models.py`` imports them from here). This module imports no
+model: ``Submission.objects.submit`` applies the policy, so models.py imports this module.
 """
 
+import hashlib
 import re
+import unicodedata
 from datetime import datetime, time, timedelta
+from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tuidang import ratelimit
-from tuidang.declarations.models import (
-    Flag,
-    Person,
-    Status,
-    Submission,
-    fingerprint,
-    normalise_name,
-)
+from tuidang.declarations.names import fold
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Flag(models.TextChoices):
+    """Why the moderation policy held a submission for a person to look at."""
+
+    DUPLICATE = "duplicate", _("Likely duplicate (same alias, region and organisations)")
+    SIMILAR_TEXT = "similar_text", _("Statement nearly identical to another")
+    BURST = "burst", _("Many submissions from one source in a short time")
+    LINK = "link", _("Contains a link")
+    SPAM_WORD = "spam_word", _("Contains a spam word")
+    MANUAL_REVIEW = "manual_review", _("Automatic acceptance is off")
+    STAFF_ENTERED = "staff_entered", _("Entered by staff: a second person must accept it")
+
+
+class RejectionReason(models.TextChoices):
+    DUPLICATE = "duplicate", _("Duplicate")
+    SPAM = "spam", _("Spam or advertising")
+    ABUSE = "abuse", _("Abuse or threat")
+    NOT_A_DECLARATION = "not_declaration", _("Not a declaration")
+    TEST = "test", _("Test entry")
+    OTHER = "other", _("Other")
+    # Set only by housekeeping: nobody reviewed it within TUIDANG_RETENTION_DAYS (docs/privacy.md).
+    EXPIRED = "expired", _("Not reviewed in time")
+
+
+def fingerprint(text: str) -> str:
+    """A hash of a statement with case, width, spacing and punctuation folded, so that
+    copies that differ only in those match ("near-identical" text). Empty for short texts,
+    which are too common to mean anything."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+    if len(folded) < 12:
+        return ""
+    return hashlib.sha256(folded.encode()).hexdigest()
+
+
+def _model(name: str) -> Any:
+    """A declarations model, looked up when the policy runs: ``models.py`` imports this module
+    (``Submission.objects.submit`` applies the policy), so this one does not import it back."""
+    return apps.get_model("declarations", name)
+
 
 LINK = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|net|org|info|xyz|top|cn|ru|io|me)\b)", re.I)
 BURST_WINDOW_SECONDS = 600
@@ -72,9 +120,11 @@ def over_staff_quota(entered_by, people: int) -> bool:
         return True
     list(get_user_model().objects.select_for_update().filter(pk=entered_by.pk).values("pk"))
     start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
-    entered_today = Person.objects.filter(
-        submission__entered_by=entered_by, submission__created_at__gte=start
-    ).count()
+    entered_today = (
+        _model("Person")
+        .objects.filter(submission__entered_by=entered_by, submission__created_at__gte=start)
+        .count()
+    )
     return entered_today + people > quota
 
 
@@ -91,8 +141,9 @@ def _duplicate_and_similar_text(people: list[dict]) -> tuple[bool, bool]:
     One statement for the whole submission, written as SQL: the ORM's compilation of the
     per-person queries this replaced was a third of an API request's time.
     """
+    Person = _model("Person")
     person = Person._meta.db_table
-    submission = Submission._meta.db_table
+    submission = _model("Submission")._meta.db_table
     link = Person.organisations.through._meta.db_table
     since = connection.ops.adapt_datetimefield_value(
         timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
@@ -104,7 +155,7 @@ def _duplicate_and_similar_text(people: list[dict]) -> tuple[bool, bool]:
     # as many links as wanted, and all of them among the wanted.
     wanted = sorted(
         {
-            (normalise_name(p["name"]), p.get("region", ""), tuple(sorted({o.pk for o in orgs})))
+            (fold(p["name"]), p.get("region", ""), tuple(sorted({o.pk for o in orgs})))
             for p in people
             if (orgs := p["organisations"])
         }

@@ -1,19 +1,17 @@
 """The sequencer: the log's one writer.
 
 ``sequence_batch`` takes the people accepted since the last batch and, in ONE transaction,
-gives each a salt, an entry and the next leaf index, appends the entries to the tree (entry
-bundles and hash tiles), adds the entries' facets to the tally counters and records the new
-tree size and root. ``sign_checkpoint`` then signs that tree head. A crash before the commit
+gives each a salt, an entry and the next leaf index, appends the entries to the log
+(``tuidang.transparency.append_entries``: entry bundles, hash tiles, the new tree size and
+root) and adds the entries' facets to the tally counters. ``sign_checkpoint`` then signs that
+tree head. A crash before the commit
 loses nothing (the people are still accepted and waiting); a crash between the commit and the
 signature leaves a tree with no checkpoint yet, which the next run signs. A checkpoint is only
 ever made from ``LogState``, which is only ever written together with the tiles it describes.
 
-Two sequencers never fork the log: both start by locking the ``LogState`` row (a row lock on
-PostgreSQL; on SQLite every transaction takes the database's write lock when it begins), so
-the second waits and then sees the first one's work.
-
-The tree is never loaded whole: the right edge of the tree (the partial tile of each level)
-is enough to append to it, and it is at most a few rows.
+Two sequencers never fork the log: both start by locking it (``transparency.lock``: a row
+lock on PostgreSQL; on SQLite every transaction takes the database's write lock when it
+begins), so the second waits and then sees the first one's work.
 
 Nothing the log publishes may tell when a person connected (batches.py). ``log_batch`` runs
 at a batch boundary and takes only the people accepted before it; within a batch the leaf
@@ -24,7 +22,6 @@ that nobody, the operator included, can map back to arrival order afterwards.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -32,155 +29,20 @@ import os
 from collections import Counter
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tuidang.declarations import batches, logstore
-from tuidang.declarations.logstore import Checkpoint, LogState, LogTile
+from tuidang import transparency
 from tuidang.declarations.models import Person, Status, Submission, TallyCounter
-from tuidang.ledger import EMPTY_ROOT, sign
-from tuidang.ledger import Checkpoint as CheckpointText
 from tuidang.ledger.entry import SALT_SIZE, Entry, counter_keys, encode_entry
-from tuidang.ledger.hashes import HASH_SIZE, root_of_hashes
-from tuidang.ledger.tiles import (
-    ENTRIES_LEVEL,
-    TILE_HEIGHT,
-    TILE_WIDTH,
-    decode_bundle,
-    decode_tile,
-    encode_bundle,
-)
+from tuidang.transparency import batches
+from tuidang.transparency.logstore import Checkpoint
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 10_000
-
-
-def _lock_state() -> LogState:
-    state = LogState.objects.select_for_update().filter(pk=1).first()
-    if state is None:
-        # Only after a flush (tests) or on a database migrated without the data migration.
-        LogState.objects.get_or_create(pk=1)
-        state = LogState.objects.select_for_update().get(pk=1)
-    return state
-
-
-class _Edge:
-    """The right edge of the stored tree, enough to append leaves and name the new root.
-
-    ``stack`` holds the maximal complete subtrees as (tree level, hash), left to right; it is
-    the binary decomposition of the size. ``tiles[L]`` is the index and hashes of the tile at
-    tile level L that the next hash of tree level 8L goes into.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.written: dict[tuple[int, int], tuple[int, bytes]] = {}
-        levels = 1
-        while size >> (TILE_HEIGHT * levels):
-            levels += 1
-        self.tiles: list[list] = [
-            [(size >> (TILE_HEIGHT * level)) // TILE_WIDTH, []] for level in range(levels)
-        ]
-        edge = Q(pk__in=[])
-        for level, (index, _) in enumerate(self.tiles):
-            edge |= Q(level=level, index=index)
-        stored = {
-            (level, index): bytes(data)
-            for level, index, data in LogTile.objects.filter(edge).values_list(
-                "level", "index", "data"
-            )
-        }
-        self.stack: list[tuple[int, bytes]] = []
-        for level in reversed(range(levels)):
-            index, hashes = self.tiles[level]
-            width = (size >> (TILE_HEIGHT * level)) % TILE_WIDTH
-            if not width:
-                continue
-            data = stored.get((level, index), b"")
-            if len(data) < width * HASH_SIZE:
-                raise RuntimeError(f"tile {level}/{index} is missing from the log's storage")
-            hashes.extend(decode_tile(data[: width * HASH_SIZE]))
-            start = 0
-            for bit in reversed(range(TILE_HEIGHT)):
-                if width & (1 << bit):
-                    subtree = root_of_hashes(hashes[start : start + (1 << bit)])
-                    self.stack.append((TILE_HEIGHT * level + bit, subtree))
-                    start += 1 << bit
-
-    def append(self, leaf: bytes) -> None:
-        sha = hashlib.sha256
-        stack = self.stack
-        self._store(0, leaf)
-        level = 0
-        current = leaf
-        while stack and stack[-1][0] == level:
-            current = sha(b"\x01" + stack.pop()[1] + current).digest()
-            level += 1
-            if level % TILE_HEIGHT == 0:
-                self._store(level // TILE_HEIGHT, current)
-        stack.append((level, current))
-        self.size += 1
-
-    def _store(self, tile_level: int, h: bytes) -> None:
-        if tile_level == len(self.tiles):
-            self.tiles.append([0, []])
-        tile = self.tiles[tile_level]
-        tile[1].append(h)
-        if len(tile[1]) == TILE_WIDTH:
-            self.written[(tile_level, tile[0])] = (TILE_WIDTH, b"".join(tile[1]))
-            tile[0] += 1
-            tile[1] = []
-
-    def root(self) -> bytes:
-        if not self.stack:
-            return EMPTY_ROOT
-        sha = hashlib.sha256
-        current = self.stack[-1][1]
-        for _, h in reversed(self.stack[:-1]):
-            current = sha(b"\x01" + h + current).digest()
-        return current
-
-    def tile_rows(self) -> list[tuple[int, int, int, bytes]]:
-        """Every tile this batch filled or grew, as (level, index, width, data)."""
-        rows = dict(self.written)
-        for level, (index, hashes) in enumerate(self.tiles):
-            if hashes:
-                rows[(level, index)] = (len(hashes), b"".join(hashes))
-        return [(level, index, w, data) for (level, index), (w, data) in sorted(rows.items())]
-
-
-def _bundle_rows(size: int, entries: list[bytes]) -> list[tuple[int, int, int, bytes]]:
-    """The entry bundles to write when ``entries`` are appended to a tree of ``size``."""
-    first_bundle, width = divmod(size, TILE_WIDTH)
-    pending: list[bytes] = []
-    if width:
-        row = LogTile.objects.get(level=ENTRIES_LEVEL, index=first_bundle)
-        pending = decode_bundle(bytes(row.data))[:width]
-    pending.extend(entries)
-    rows = []
-    for start in range(0, len(pending), TILE_WIDTH):
-        chunk = pending[start : start + TILE_WIDTH]
-        rows.append(
-            (ENTRIES_LEVEL, first_bundle + start // TILE_WIDTH, len(chunk), encode_bundle(chunk))
-        )
-    return rows
-
-
-def _write_tiles(rows: list[tuple[int, int, int, bytes]]) -> None:
-    table = connection.ops.quote_name(LogTile._meta.db_table)
-    with connection.cursor() as cursor:
-        # A full tile never changes: the WHERE makes replacing one a no-op, whatever the caller.
-        cursor.executemany(
-            f"INSERT INTO {table} (level, {connection.ops.quote_name('index')}, width, data) "  # noqa: S608 - our table
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (level, "
-            f"{connection.ops.quote_name('index')}) DO UPDATE SET width = excluded.width, "
-            f"data = excluded.data WHERE {table}.width < excluded.width",
-            rows,
-        )
 
 
 def batch_key() -> bytes:
@@ -284,20 +146,16 @@ def _declared_on(value) -> date:
 def sequence_batch(limit: int = DEFAULT_BATCH, until: datetime | None = None) -> int:
     """Append up to ``limit`` people accepted by ``until`` (default: now) to the log in one
     transaction, in the order of a keyed hash under a fresh key; return how many."""
-    sha = hashlib.sha256
     with transaction.atomic():
-        state = _lock_state()
+        transparency.lock()
         ids = _in_batch_order(until or timezone.now(), limit)
         if not ids:
             return 0
         people = _pending(ids)
-        size = state.size
-        edge = _Edge(size)
         salts = os.urandom(SALT_SIZE * len(people))
         facets: Counter = Counter()
         encoded: list[bytes] = []
-        updates = []
-        leaf = edge.append
+        salted = []
         for i, (person_id, name, statement, region, declared_on, channel, slugs) in enumerate(
             people
         ):
@@ -315,12 +173,10 @@ def sequence_batch(limit: int = DEFAULT_BATCH, until: datetime | None = None) ->
                 channel=channel,
             )
             encoded.append(data)
-            leaf(sha(b"\x00" + data).digest())
             facets[(day, organisations, region, channel)] += 1
-            updates.append((size + i, salt, person_id))
-        rows = _bundle_rows(size, encoded) + edge.tile_rows()
-        _write_tiles(rows)
-        _assign_leaves(updates)
+            salted.append((salt, person_id))
+        first = transparency.append_entries(encoded)
+        _assign_leaves([(first + i, salt, pk) for i, (salt, pk) in enumerate(salted)])
         # The counters are the entries' facets counted (tuidang.ledger.entry.counter_keys),
         # grouped first because a batch has few distinct facets.
         counts: Counter = Counter()
@@ -328,33 +184,13 @@ def sequence_batch(limit: int = DEFAULT_BATCH, until: datetime | None = None) ->
             for key in counter_keys(Entry(day, organisations, region, channel, bytes(32))):
                 counts[key] += n
         TallyCounter.add(counts)
-        state.size = edge.size
-        state.root = edge.root()
-        state.save(update_fields=["size", "root"])
     return len(people)
 
 
 def sign_checkpoint(batch_time: datetime | None = None) -> Checkpoint | None:
-    """Sign and keep a checkpoint for the stored tree if it is newer than the last one.
-
-    It is dated to the batch boundary at or before ``batch_time`` (default: now), never finer.
-    Idempotent: after a crash between a batch's commit and its signature, the next call
-    signs the tree the batch left.
-    """
-    keys = [logstore.signer(), *logstore.extra_signers()]
-    with transaction.atomic():
-        state = _lock_state()
-        latest = Checkpoint.objects.latest_signed()
-        if latest is not None and latest.size >= state.size:
-            return None
-        text = CheckpointText(settings.LOG_ORIGIN, state.size, bytes(state.root)).format()
-        note = sign(text, *keys).decode("utf-8")
-        return Checkpoint.objects.create(
-            size=state.size,
-            root=bytes(state.root),
-            note=note,
-            batch_time=batches.boundary_at_or_before(batch_time or timezone.now()),
-        )
+    """Sign the stored tree (``transparency.sign_checkpoint``), dated to the batch boundary at
+    or before ``batch_time`` (default: now), never finer."""
+    return transparency.sign_checkpoint(batches.boundary_at_or_before(batch_time or timezone.now()))
 
 
 def log_batch(boundary: datetime, limit: int = DEFAULT_BATCH) -> int:

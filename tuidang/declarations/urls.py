@@ -1,8 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from tuidang.declarations import urls_log
 from tuidang.declarations.views import (
-    calls,
     declare,
     intake,
     queue,
@@ -22,11 +20,9 @@ urlpatterns = [
     path("statements/", statements.today, name="declarations-statements-today"),
     path("statements/<str:day>/", statements.day, name="declarations-statements-day"),
     path("tally/", tally.tally, name="declarations-tally"),
-    path("log/", include(urls_log.page_urlpatterns)),
     # Staff: volunteers and moderators.
     path("staff/intake/", intake.intake, name="declarations-intake"),
     path("staff/import/", intake.import_csv, name="declarations-import"),
-    path("staff/calls/", calls.calls, name="declarations-calls"),
     path("staff/queue/", queue.queue, name="declarations-queue"),
     path("staff/entered/", staffcounts.staff_counts, name="declarations-staff-counts"),
 ]

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from tuidang.declarations import urls_log
 from tuidang.declarations.views import api, api_intake
+from tuidang.transparency import urls as urls_log
 
 urlpatterns = [
     *urls_log.api_urlpatterns,

@@ -15,16 +15,16 @@ from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
-from tuidang.declarations import params
+from tuidang import params
 from tuidang.declarations import tally as maths
 from tuidang.declarations.models import TallyCounter
 from tuidang.declarations.views.statements import parse_day, statements_of
+from tuidang.opendata import error, open_data
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 # How long caches may keep an answer. The tally and today's list change all day; a past day
@@ -37,41 +37,6 @@ OPENAPI_MAX_AGE = 3600
 CSV_CHUNK = 500
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def open_data(view):
-    """Read-only, readable from any origin, in the language ``?lang=`` asks for if it can."""
-
-    @require_safe
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        language = _requested_language(request)
-        if language:
-            with translation.override(language):
-                response = view(request, *args, **kwargs)
-            response.headers["Content-Language"] = language
-        else:
-            response = view(request, *args, **kwargs)
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        patch_vary_headers(response, ["Accept-Language"])
-        return response
-
-    return wrapper
-
-
-def _requested_language(request) -> str:
-    requested = request.GET.get("lang", "")
-    if not requested:
-        return ""
-    try:
-        return translation.get_supported_language_variant(requested.lower())
-    except LookupError:
-        return ""
-
-
-def error(field: str, message: str, status: int = 400) -> JsonResponse:
-    """The same error shape as the partner API's: ``{"errors": {field: [message]}}``."""
-    return JsonResponse({"errors": {field: [message]}}, status=status, json_dumps_params=_JSON)
 
 
 _JSON = {"ensure_ascii": False}

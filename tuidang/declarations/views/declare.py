@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from tuidang import ratelimit
-from tuidang.declarations import batches, params, regions
+from tuidang import params, ratelimit
+from tuidang.declarations import regions
 from tuidang.declarations.forms import (
     EARLIEST_DATE,
     BasePersonFormSet,
@@ -33,6 +33,7 @@ from tuidang.declarations.forms import (
     SubmissionForm,
 )
 from tuidang.declarations.models import Channel, Submission
+from tuidang.transparency import batches
 
 PREFIX = "person"
 HOUR = 3600

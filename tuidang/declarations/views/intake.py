@@ -12,18 +12,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from tuidang import params
 from tuidang.accounts.decorators import has_role, staff_required
 from tuidang.accounts.models import MODERATOR, VOLUNTEER, AuditEvent
-from tuidang.declarations import csvimport, params
+from tuidang.declarations import csvimport
 from tuidang.declarations.forms import PersonFormSet, StaffSubmissionForm
 from tuidang.declarations.models import (
-    Call,
-    CallOutcome,
     Channel,
     Organisation,
     Status,
     Submission,
 )
+from tuidang.hotline.models import Call, CallOutcome
 
 PREFIX = "person"
 # Rows shown on an empty form: most declarations by phone are one person or a couple.

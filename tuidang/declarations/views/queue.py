@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from tuidang import params
 from tuidang.accounts.decorators import staff_required
 from tuidang.accounts.models import MODERATOR, AuditEvent
-from tuidang.declarations import params
 from tuidang.declarations.forms import reject_control_characters
 from tuidang.declarations.models import (
     Flag,

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from tuidang import ratelimit
-from tuidang.declarations import batches, logstore, params, witnessing
-from tuidang.declarations.logstore import Checkpoint
+from tuidang import params, ratelimit
 from tuidang.declarations.models import Submission
 from tuidang.declarations.views.declare import HOUR, retry_after_seconds
 from tuidang.ledger import format_proof, prove_inclusion
+from tuidang.transparency import batches, logstore, witnessing
+from tuidang.transparency.logstore import Checkpoint
 
 RECEIPT_SCOPE = "receipt"
 RECEIPT_LOOKUPS_PER_HOUR = 20

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from tuidang.declarations import params
+from tuidang import params
 from tuidang.declarations.forms import EARLIEST_DATE
 from tuidang.declarations.models import Person
 

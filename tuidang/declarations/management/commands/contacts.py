@@ -18,7 +18,8 @@ from nacl.exceptions import CryptoError
 
 from tuidang.accounts.models import AuditEvent
 from tuidang.declarations import contacts
-from tuidang.declarations.models import Call, Submission
+from tuidang.declarations.models import Submission
+from tuidang.hotline.models import Call
 
 
 class Command(BaseCommand):

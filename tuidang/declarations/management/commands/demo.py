@@ -30,14 +30,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tuidang.conf import data_dir
 from tuidang.declarations import contacts
 from tuidang.declarations.models import (
-    Call,
-    CallOutcome,
     Channel,
     Flag,
     Organisation,
     RejectionReason,
     Submission,
 )
+from tuidang.hotline.models import Call, CallOutcome
 
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"

@@ -12,7 +12,8 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from tuidang.background import stop_on_signals
-from tuidang.declarations import batches, sequencer
+from tuidang.declarations import sequencer
+from tuidang.transparency import batches
 
 
 class Command(BaseCommand):

@@ -130,7 +130,8 @@ class Command(BaseCommand):
         # Make the generated secrets and the log's signing key now, once, rather than in several
         # workers racing on first use, and so that an operator can copy secrets/ to a second
         # machine as soon as the URL is printed.
-        from tuidang.declarations import contacts, logstore
+        from tuidang.declarations import contacts
+        from tuidang.transparency import logstore
 
         if refusal := contacts.private_key_on_server():
             raise CommandError(refusal)

@@ -10,12 +10,12 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from tests.base import BaseTestCase, make_submission, run_sequencer
-from tests.declarations.witness_server import WitnessServer
-from tuidang.declarations import logstore, witnessing
-from tuidang.declarations.logstore import Checkpoint
-from tuidang.declarations.witnessing import WitnessCosignature
+from tests.transparency.witness_server import WitnessServer
 from tuidang.ledger import Checkpoint as CheckpointText
 from tuidang.ledger import generate_key, leaf_hash, new_verifier, open_note, verify_proof
+from tuidang.transparency import logstore, witnessing
+from tuidang.transparency.logstore import Checkpoint
+from tuidang.transparency.witnessing import WitnessCosignature
 
 ORIGIN = "tuidang.localhost/log"
 
@@ -110,7 +110,7 @@ class WitnessTestCase(BaseTestCase):
             self.grow(3)
             with (
                 mock.patch.object(witnessing, "prove_consistency", return_value=[b"\x00" * 32]),
-                self.assertLogs("tuidang.declarations.witnessing", "WARNING") as logs,
+                self.assertLogs("tuidang.transparency.witnessing", "WARNING") as logs,
             ):
                 self.assertEqual(self.push(witness), "witness.test: refused\n")
             self.assertEqual(witness.seen[-1].status, 422)
@@ -122,7 +122,7 @@ class WitnessTestCase(BaseTestCase):
         self.grow(2)
         _, other_vkey = generate_key(ORIGIN)
         with WitnessServer({ORIGIN: [other_vkey]}) as witness:
-            with self.assertLogs("tuidang.declarations.witnessing", "WARNING"):
+            with self.assertLogs("tuidang.transparency.witnessing", "WARNING"):
                 self.assertEqual(self.push(witness), "witness.test: refused\n")
             self.assertEqual(witness.seen[-1].status, 403)
         self.assertFalse(WitnessCosignature.objects.exists())
@@ -130,7 +130,7 @@ class WitnessTestCase(BaseTestCase):
     def test_an_unknown_log_is_refused_with_404(self):
         self.grow(1)
         with WitnessServer({"elsewhere.example/log": [self.log_vkey]}) as witness:
-            with self.assertLogs("tuidang.declarations.witnessing", "WARNING"):
+            with self.assertLogs("tuidang.transparency.witnessing", "WARNING"):
                 self.assertEqual(self.push(witness), "witness.test: refused\n")
             self.assertEqual(witness.seen[-1].status, 404)
 
@@ -139,7 +139,7 @@ class WitnessTestCase(BaseTestCase):
         _, impostor_vkey = generate_key("witness.test", 0x04)
         with (
             WitnessServer({ORIGIN: [self.log_vkey]}) as witness,
-            self.assertLogs("tuidang.declarations.witnessing", "WARNING") as logs,
+            self.assertLogs("tuidang.transparency.witnessing", "WARNING") as logs,
         ):
             self.assertEqual(self.push(witness, vkey=impostor_vkey), "witness.test: refused\n")
         self.assertIn("no valid cosignature", logs.output[0])
@@ -149,7 +149,7 @@ class WitnessTestCase(BaseTestCase):
         self.grow(2)
         with WitnessServer({ORIGIN: [self.log_vkey]}) as witness:
             witness.latest[ORIGIN] = (50, b"\x00" * 32)
-            with self.assertLogs("tuidang.declarations.witnessing", "ERROR") as logs:
+            with self.assertLogs("tuidang.transparency.witnessing", "ERROR") as logs:
                 self.assertEqual(self.push(witness), "witness.test: refused\n")
         self.assertIn("has cosigned a tree of size 50, larger than the log's 2", logs.output[0])
 
@@ -159,7 +159,7 @@ class WitnessTestCase(BaseTestCase):
             vkey, url = witness.vkey, witness.url
         with (
             override_settings(WITNESSES=[(vkey, url)]),
-            self.assertLogs("tuidang.declarations.witnessing", "WARNING"),
+            self.assertLogs("tuidang.transparency.witnessing", "WARNING"),
         ):
             self.assertEqual(witnessing.push_latest(), {"witness.test": "unreachable"})
 

@@ -7,21 +7,27 @@ tile at the right edge of each level is replaced as it grows. ``LogState`` holds
 root of the stored tree, and its single row is the sequencer's lock. ``Checkpoint`` keeps every
 signed tree head ever published.
 
-Only ``tuidang.declarations.sequencer`` writes these tables, and only by appending.
+Only ``append`` and ``sign_checkpoint`` below write these tables, and only by appending; other
+apps call them through ``tuidang.transparency`` (the declarations sequencer does).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from base64 import b64encode
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, transaction
+from django.db.models import Q
 
 from tuidang import conf
-from tuidang.ledger import EMPTY_ROOT, Ed25519Signer, generate_key, new_signer
+from tuidang.ledger import EMPTY_ROOT, Ed25519Signer, generate_key, new_signer, sign
+from tuidang.ledger import Checkpoint as CheckpointText
 from tuidang.ledger.hashes import HASH_SIZE, root_of_hashes, split_stored_hash_index
 from tuidang.ledger.tiles import (
     ENTRIES_LEVEL,
@@ -30,6 +36,7 @@ from tuidang.ledger.tiles import (
     Tile,
     decode_bundle,
     decode_tile,
+    encode_bundle,
     tile_for_stored_hash,
 )
 
@@ -41,6 +48,9 @@ class LogState(models.Model):
 
     size = models.BigIntegerField(default=0)
     root = models.BinaryField(max_length=32, default=EMPTY_ROOT)
+
+    class Meta:
+        db_table = "declarations_logstate"
 
     def __str__(self):
         return f"log of {self.size}"
@@ -55,6 +65,7 @@ class LogTile(models.Model):
     data = models.BinaryField()
 
     class Meta:
+        db_table = "declarations_logtile"
         constraints = [
             models.UniqueConstraint(fields=["level", "index"], name="logtile_level_index"),
         ]
@@ -81,6 +92,7 @@ class Checkpoint(models.Model):
     objects = CheckpointQuerySet.as_manager()
 
     class Meta:
+        db_table = "declarations_checkpoint"
         ordering = ["-size"]
 
     def __str__(self):
@@ -208,6 +220,173 @@ def _upper_subtree_hash(hashes: bytes) -> bytes:
     at most 16 MiB per process and in practice far less.
     """
     return root_of_hashes(decode_tile(hashes))
+
+
+# --- Appending ----------------------------------------------------------------------------
+
+
+def lock_state() -> LogState:
+    """The log's one row, locked until the transaction ends (``tuidang.transparency.lock``)."""
+    state = LogState.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        # Only after a flush (tests) or on a database migrated without the data migration.
+        LogState.objects.get_or_create(pk=1)
+        state = LogState.objects.select_for_update().get(pk=1)
+    return state
+
+
+class _Edge:
+    """The right edge of the stored tree, enough to append leaves and name the new root.
+
+    ``stack`` holds the maximal complete subtrees as (tree level, hash), left to right; it is
+    the binary decomposition of the size. ``tiles[L]`` is the index and hashes of the tile at
+    tile level L that the next hash of tree level 8L goes into.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.written: dict[tuple[int, int], tuple[int, bytes]] = {}
+        levels = 1
+        while size >> (TILE_HEIGHT * levels):
+            levels += 1
+        self.tiles: list[list] = [
+            [(size >> (TILE_HEIGHT * level)) // TILE_WIDTH, []] for level in range(levels)
+        ]
+        edge = Q(pk__in=[])
+        for level, (index, _) in enumerate(self.tiles):
+            edge |= Q(level=level, index=index)
+        stored = {
+            (level, index): bytes(data)
+            for level, index, data in LogTile.objects.filter(edge).values_list(
+                "level", "index", "data"
+            )
+        }
+        self.stack: list[tuple[int, bytes]] = []
+        for level in reversed(range(levels)):
+            index, hashes = self.tiles[level]
+            width = (size >> (TILE_HEIGHT * level)) % TILE_WIDTH
+            if not width:
+                continue
+            data = stored.get((level, index), b"")
+            if len(data) < width * HASH_SIZE:
+                raise RuntimeError(f"tile {level}/{index} is missing from the log's storage")
+            hashes.extend(decode_tile(data[: width * HASH_SIZE]))
+            start = 0
+            for bit in reversed(range(TILE_HEIGHT)):
+                if width & (1 << bit):
+                    subtree = root_of_hashes(hashes[start : start + (1 << bit)])
+                    self.stack.append((TILE_HEIGHT * level + bit, subtree))
+                    start += 1 << bit
+
+    def append(self, leaf: bytes) -> None:
+        sha = hashlib.sha256
+        stack = self.stack
+        self._store(0, leaf)
+        level = 0
+        current = leaf
+        while stack and stack[-1][0] == level:
+            current = sha(b"\x01" + stack.pop()[1] + current).digest()
+            level += 1
+            if level % TILE_HEIGHT == 0:
+                self._store(level // TILE_HEIGHT, current)
+        stack.append((level, current))
+        self.size += 1
+
+    def _store(self, tile_level: int, h: bytes) -> None:
+        if tile_level == len(self.tiles):
+            self.tiles.append([0, []])
+        tile = self.tiles[tile_level]
+        tile[1].append(h)
+        if len(tile[1]) == TILE_WIDTH:
+            self.written[(tile_level, tile[0])] = (TILE_WIDTH, b"".join(tile[1]))
+            tile[0] += 1
+            tile[1] = []
+
+    def root(self) -> bytes:
+        if not self.stack:
+            return EMPTY_ROOT
+        sha = hashlib.sha256
+        current = self.stack[-1][1]
+        for _, h in reversed(self.stack[:-1]):
+            current = sha(b"\x01" + h + current).digest()
+        return current
+
+    def tile_rows(self) -> list[tuple[int, int, int, bytes]]:
+        """Every tile this batch filled or grew, as (level, index, width, data)."""
+        rows = dict(self.written)
+        for level, (index, hashes) in enumerate(self.tiles):
+            if hashes:
+                rows[(level, index)] = (len(hashes), b"".join(hashes))
+        return [(level, index, w, data) for (level, index), (w, data) in sorted(rows.items())]
+
+
+def _bundle_rows(size: int, entries: list[bytes]) -> list[tuple[int, int, int, bytes]]:
+    """The entry bundles to write when ``entries`` are appended to a tree of ``size``."""
+    first_bundle, width = divmod(size, TILE_WIDTH)
+    pending: list[bytes] = []
+    if width:
+        row = LogTile.objects.get(level=ENTRIES_LEVEL, index=first_bundle)
+        pending = decode_bundle(bytes(row.data))[:width]
+    pending.extend(entries)
+    rows = []
+    for start in range(0, len(pending), TILE_WIDTH):
+        chunk = pending[start : start + TILE_WIDTH]
+        rows.append(
+            (ENTRIES_LEVEL, first_bundle + start // TILE_WIDTH, len(chunk), encode_bundle(chunk))
+        )
+    return rows
+
+
+def _write_tiles(rows: list[tuple[int, int, int, bytes]]) -> None:
+    table = connection.ops.quote_name(LogTile._meta.db_table)
+    with connection.cursor() as cursor:
+        # A full tile never changes: the WHERE makes replacing one a no-op, whatever the caller.
+        cursor.executemany(
+            f"INSERT INTO {table} (level, {connection.ops.quote_name('index')}, width, data) "  # noqa: S608 - our table
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (level, "
+            f"{connection.ops.quote_name('index')}) DO UPDATE SET width = excluded.width, "
+            f"data = excluded.data WHERE {table}.width < excluded.width",
+            rows,
+        )
+
+
+def append(entries: Sequence[bytes]) -> int:
+    """Append ``entries`` to the stored tree in the caller's transaction; return the leaf index
+    of the first. Writes the entry bundles, the hash tiles and the new size and root."""
+    sha = hashlib.sha256
+    state = lock_state()
+    size = state.size
+    edge = _Edge(size)
+    for data in entries:
+        edge.append(sha(b"\x00" + data).digest())
+    _write_tiles(_bundle_rows(size, list(entries)) + edge.tile_rows())
+    state.size = edge.size
+    state.root = edge.root()
+    state.save(update_fields=["size", "root"])
+    return size
+
+
+def sign_checkpoint(batch_time: datetime) -> Checkpoint | None:
+    """Sign and keep a checkpoint for the stored tree if it is newer than the last one.
+
+    It is dated ``batch_time``: the caller passes a batch boundary (``batches.py``), never the
+    moment of signing. Idempotent: after a crash between a batch's commit and its signature, the next call
+    signs the tree the batch left.
+    """
+    keys = [signer(), *extra_signers()]
+    with transaction.atomic():
+        state = lock_state()
+        latest = Checkpoint.objects.latest_signed()
+        if latest is not None and latest.size >= state.size:
+            return None
+        text = CheckpointText(settings.LOG_ORIGIN, state.size, bytes(state.root)).format()
+        note = sign(text, *keys).decode("utf-8")
+        return Checkpoint.objects.create(
+            size=state.size,
+            root=bytes(state.root),
+            note=note,
+            batch_time=batch_time,
+        )
 
 
 # --- Keys -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ fetch the same bytes whatever the language); ``page_urlpatterns`` are the public
 
 from django.urls import path
 
-from tuidang.declarations.views import log
+from tuidang.transparency import views as log
 
 urlpatterns = [
     path("checkpoint", log.checkpoint, name="log-checkpoint"),
@@ -15,8 +15,8 @@ urlpatterns = [
 ]
 
 page_urlpatterns = [
-    path("", log.log_page, name="declarations-log"),
-    path("checkpoints/", log.checkpoints_page, name="declarations-log-checkpoints"),
+    path("", log.log_page, name="transparency-log"),
+    path("checkpoints/", log.checkpoints_page, name="transparency-log-checkpoints"),
 ]
 
 api_urlpatterns = [

@@ -16,10 +16,11 @@ from django.test import override_settings
 
 from tests.base import BaseTestCase, make_submission
 from tests.declarations.test_declare import form_data, person, receipt_code_in
-from tests.declarations.witness_server import WitnessServer
-from tuidang.declarations import batches, logstore, sequencer
-from tuidang.declarations.logstore import Checkpoint
+from tests.transparency.witness_server import WitnessServer
+from tuidang.declarations import sequencer
 from tuidang.declarations.models import Person, TallyCounter
+from tuidang.transparency import batches, logstore
+from tuidang.transparency.logstore import Checkpoint
 
 KEY = bytes(range(32))
 ORIGIN = "tuidang.localhost/log"

@@ -20,8 +20,8 @@ from tuidang.accounts.decorators import staff_required
 from tuidang.accounts.models import MODERATOR, VOLUNTEER, AuditEvent
 from tuidang.declarations import contacts
 from tuidang.declarations.forms import reject_control_characters
-from tuidang.declarations.models import Call, CallOutcome
 from tuidang.declarations.views.intake import staff_page
+from tuidang.hotline.models import Call, CallOutcome
 
 # Alt+1 … Alt+5 choose an outcome: digits read the same in every language on the page.
 OUTCOME_KEYS = {outcome.value: str(n) for n, outcome in enumerate(CallOutcome, start=1)}
@@ -197,13 +197,13 @@ def calls(request):
                     "time": date_format(timezone.localtime(call.taken_at), "Y-m-d H:i"),
                 },
             )
-            return redirect("declarations-calls")
+            return redirect("hotline-calls")
     else:
         form = CallForm()
     weeks = Call.objects.by_week(WEEKS)
     return staff_page(
         request,
-        "declarations/staff/calls.html",
+        "hotline/calls.html",
         {
             "form": form,
             "recent": Call.objects.select_related("taken_by", "submission")[:RECENT],

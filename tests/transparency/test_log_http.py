@@ -3,8 +3,7 @@
 from base64 import b64decode
 
 from tests.base import BaseTestCase, make_submission, run_sequencer
-from tuidang.declarations import logstore, sequencer
-from tuidang.declarations.logstore import Checkpoint, LogTile
+from tuidang.declarations import sequencer
 from tuidang.ledger import Checkpoint as CheckpointText
 from tuidang.ledger import (
     LogClient,
@@ -23,6 +22,8 @@ from tuidang.ledger import (
 )
 from tuidang.ledger.entry import Entry
 from tuidang.ledger.tiles import decode_bundle, read_tile_data
+from tuidang.transparency import logstore
+from tuidang.transparency.logstore import Checkpoint, LogTile
 
 
 class LogHttpTestCase(BaseTestCase):

@@ -18,11 +18,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from tuidang.declarations import batches, logstore, params, witnessing
-from tuidang.declarations.logstore import Checkpoint
-from tuidang.declarations.views.api import error, open_data
+from tuidang import params
 from tuidang.ledger import FormatError, format_proof, parse_tile_path
 from tuidang.ledger.tree import prove_consistency, prove_inclusion
+from tuidang.opendata import error, open_data
+from tuidang.transparency import batches, logstore, witnessing
+from tuidang.transparency.logstore import Checkpoint
 
 CHECKPOINT_MAX_AGE = 5
 PARTIAL_TILE_MAX_AGE = 5
@@ -83,7 +84,7 @@ def log_page(request):
     site = request.build_absolute_uri("/").rstrip("/")
     return render(
         request,
-        "declarations/log.html",
+        "transparency/log.html",
         {
             "checkpoint": _latest(),
             "every": batches.expected().every,
@@ -108,7 +109,7 @@ def checkpoints_page(request):
     paginator = Paginator(Checkpoint.objects.all(), CHECKPOINTS_PER_PAGE)
     if number > paginator.num_pages:
         raise Http404(_("There is no such page."))
-    return render(request, "declarations/log_checkpoints.html", {"page": paginator.page(number)})
+    return render(request, "transparency/log_checkpoints.html", {"page": paginator.page(number)})
 
 
 # --- API ------------------------------------------------------------------------------------

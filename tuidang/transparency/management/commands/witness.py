@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from tuidang.background import stop_on_signals
-from tuidang.declarations import witnessing
+from tuidang.transparency import witnessing
 
 
 class Command(BaseCommand):

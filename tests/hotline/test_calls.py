@@ -9,7 +9,7 @@ from nacl.public import PrivateKey
 from tests.base import BaseTestCase, login_verified
 from tuidang.accounts.models import AuditEvent
 from tuidang.declarations import contacts
-from tuidang.declarations.models import Call, CallOutcome
+from tuidang.hotline.models import Call, CallOutcome
 
 URL = "/{lang}/staff/calls/"
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday

@@ -12,25 +12,23 @@ and ``tuidang verify`` can read it like the live site::
     api/v1/statements/<YYYY-MM-DD>      each day's published statements (all pages in one),
                                         each with its leaf index and salt
 
+The last two are the declarations app's (``declarations/export.py``): an app whose numbers
+or texts are checked against the log writes them through its ``AppConfig.log_export``.
+
 Files are written to a temporary name and renamed, so a mirror never serves half a file.
 """
 
 import json
 import os
 import tempfile
-from base64 import b64encode
 from pathlib import Path
 
-from django.conf import settings
-from django.test import RequestFactory
+from django.apps import apps
 
-from tuidang.declarations import logstore
-from tuidang.declarations.logstore import Checkpoint
-from tuidang.declarations.models import Person
-from tuidang.declarations.views import api
-from tuidang.declarations.views.log import _checkpoint_json
-from tuidang.declarations.views.statements import statements_of
 from tuidang.ledger.tiles import ENTRIES_LEVEL, TILE_WIDTH, Tile, tiles_for_size
+from tuidang.transparency import logstore
+from tuidang.transparency.logstore import Checkpoint
+from tuidang.transparency.views import _checkpoint_json
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -43,33 +41,6 @@ def _write(path: Path, data: bytes) -> None:
 
 def _json(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1).encode() + b"\n"
-
-
-def _get(view, path: str, **params) -> dict:
-    """Call an open-data view the way a client would, so the export has the API's exact shape."""
-    host = (settings.ALLOWED_HOSTS or ["localhost"])[0].lstrip(".")
-    request = RequestFactory().get(path, params, SERVER_NAME=host if host != "*" else "localhost")
-    response = view(request)
-    if response.status_code != 200:
-        raise RuntimeError(f"{path} {params} answered {response.status_code}")
-    return json.loads(response.content)
-
-
-def _statements_of_day(day) -> dict:
-    first = _get(api.statements, "/api/v1/statements", date=day.isoformat())
-    results = list(first["results"])
-    for page in range(2, first["pages"] + 1):
-        results += _get(api.statements, "/api/v1/statements", date=day.isoformat(), page=page)[
-            "results"
-        ]
-    # The verifier needs to find each statement's entry and open its commitment.
-    people = list(statements_of(day).values_list("name", "leaf_index", "salt"))
-    for row, (name, leaf_index, salt) in zip(results, people, strict=True):
-        if row["alias"] != name:
-            raise RuntimeError(f"statements of {day} changed during the export; run it again")
-        row["leaf_index"] = leaf_index
-        row["salt"] = b64encode(bytes(salt)).decode("ascii") if salt is not None else None
-    return {**first, "page": 1, "pages": 1, "next": None, "previous": None, "results": results}
 
 
 def export(directory: Path) -> dict:
@@ -105,18 +76,12 @@ def export(directory: Path) -> dict:
             }
         ),
     )
-    _write(directory / "api" / "v1" / "tally", _json(_get(api.tally, "/api/v1/tally")))
-    days = sorted(
-        Person.objects.published()
-        .order_by()
-        .values_list("submission__declared_on", flat=True)
-        .distinct()
-    )
-    for day in days:
-        _write(
-            directory / "api" / "v1" / "statements" / day.isoformat(),
-            _json(_statements_of_day(day)),
-        )
+    # What other apps check against the log (the tally, each day's statements): each app's
+    # AppConfig.log_export(directory, write) writes its files and returns what it wrote.
+    written: dict[str, int] = {}
+    for config in apps.get_app_configs():
+        if hook := getattr(config, "log_export", None):
+            written.update(hook(directory, _write))
     # Last, so a mirror that copies DIR while this runs never has a checkpoint without tiles.
     _write(log / "checkpoint", latest.note.encode())
     return {
@@ -124,5 +89,5 @@ def export(directory: Path) -> dict:
         "tiles": len(tiles),
         "bundles": len(bundles),
         "checkpoints": len(history),
-        "days": len(days),
+        **written,
     }

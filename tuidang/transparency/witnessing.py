@@ -30,12 +30,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 from django.utils import timezone
 
-from tuidang.declarations import logstore
-from tuidang.declarations.logstore import Checkpoint
 from tuidang.ledger import FormatError, LedgerError, SignatureError, new_verifier
 from tuidang.ledger.note import CosignatureVerifier
 from tuidang.ledger.tree import prove_consistency
 from tuidang.ledger.witness import format_add_checkpoint, verify_cosignatures
+from tuidang.transparency import logstore
+from tuidang.transparency.logstore import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class WitnessCosignature(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        app_label = "declarations"
+        db_table = "declarations_witnesscosignature"
         constraints = [
             models.UniqueConstraint(fields=["witness", "checkpoint"], name="cosignature_once"),
         ]

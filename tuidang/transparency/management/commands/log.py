@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tuidang.declarations import logexport, logstore
+from tuidang.transparency import logexport, logstore
 
 
 class Command(BaseCommand):

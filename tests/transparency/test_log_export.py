@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.base import BaseTestCase, make_submission, run_sequencer
-from tuidang.declarations import logstore
 from tuidang.declarations.models import TallyCounter
 from tuidang.ledger import LogClient, new_verifier
 from tuidang.ledger.entry import Entry, recount
+from tuidang.transparency import logstore
 
 
 class LogExportTestCase(BaseTestCase):

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from tuidang.hotline import views
+
+urlpatterns = [
+    path("", views.calls, name="hotline-calls"),
+]
