@@ -75,3 +75,11 @@ class CasePagesTests(CasesTestCase):
         event = AuditEvent.objects.get(action="cases.identity_viewed")
         self.assertEqual((event.actor, event.object_id), (self.cas, str(case.pk)))
         self.assertEqual(event.detail["reason"], "call back")
+
+
+class StaffHomeTests(CasesTestCase):
+    def test_the_staff_home_links_to_cases_for_case_roles_only(self):
+        for user, shown in ((self.rita, True), (self.cas, True), (self.val, False)):
+            login_verified(self.client, user)
+            response = self.client.get("/en/staff/")
+            self.assertEqual("/en/cases/" in response.content.decode(), shown, user)

@@ -133,3 +133,23 @@ class TermAdminTests(CasesTestCase):
         self.assertTrue(AuditEvent.objects.filter(action="admin.changed").exists())
         login_verified(self.client, self.rita)
         self.assertNotEqual(self.client.get("/en/admin/cases/term/").status_code, 200)
+
+
+class OfflineKeyOnServerTests(TestCase):
+    def test_the_offline_private_key_in_the_data_dir_is_found(self):
+        keys = Path(os.environ["TUIDANG_CASES_KEY_FILE"]).parent
+        public, private = keys / "offline-test.pub", data_dir() / "notes.txt"
+        secrecy.make_offline_keypair(public, private)
+        try:
+            with mock.patch.dict(
+                os.environ, {"TUIDANG_CASES_PUBLIC_KEY": public.read_text().strip()}
+            ):
+                self.assertIn(str(private), secrecy.offline_key_on_server())
+            private.unlink()
+            with mock.patch.dict(
+                os.environ, {"TUIDANG_CASES_PUBLIC_KEY": public.read_text().strip()}
+            ):
+                self.assertEqual(secrecy.offline_key_on_server(), "")
+        finally:
+            private.unlink(missing_ok=True)
+            public.unlink()

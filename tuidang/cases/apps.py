@@ -8,7 +8,13 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def staff_panel(self, request) -> str:
-        """Casework alerts for the staff home (``accounts.views.staff_panels``)."""
+        """The cases' links and the casework alerts on the staff home
+        (``accounts.views.staff_panels``)."""
+        from django.template.loader import render_to_string
+
+        from tuidang.cases.access import may_use_cases
         from tuidang.cases.casework import staff_panel
 
-        return staff_panel(request)
+        if not may_use_cases(request.user):
+            return ""
+        return render_to_string("cases/_home_panel.html", {}, request) + staff_panel(request)

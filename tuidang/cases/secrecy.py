@@ -235,6 +235,37 @@ def open_offline(value: bytes, private_key: PrivateKey) -> str:
     return SealedBox(private_key).decrypt(bytes(value)).decode()
 
 
+def offline_key_on_server() -> str:
+    """Why the server must not start, or "": the offline private key is in the data dir."""
+    from tuidang.declarations.contacts import private_keys_in
+
+    try:
+        public = offline_public_key()
+    except ValueError as error:
+        return str(error)
+    if public is None:
+        return ""
+    found = private_keys_in(data_dir(), public)
+    if not found:
+        return ""
+    return (
+        "The offline private key for case files is in the data directory:\n"
+        + "\n".join(f"  {path}" for path in found)
+        + "\nWhoever seizes this server or a backup of it could open the most sensitive case "
+        "fields with it. Move it offline, delete it here, then start again."
+    )
+
+
+def key_status() -> str:
+    """One line for the operator at startup: whether case files can be sealed, and where the key is."""
+    if has_key():
+        return f"tuidang: case files are sealed with the key at {key_path()} (keep a copy offline)."
+    return (
+        f"tuidang: no key for case files at {key_path()}: nothing sealed can be stored in cases "
+        "(make one with `tuidang cases keygen`)."
+    )
+
+
 def make_offline_keypair(public_path: Path, private_path: Path) -> PublicKey:
     """The offline pair, as ``contacts keygen`` makes one (never overwriting either file)."""
     if public_path.exists():

@@ -19,7 +19,7 @@ from tuidang.cases.access import CASE_ROLES, cases_for_user, get_case_for_user
 from tuidang.cases.forms import CaseForm, RevealForm
 from tuidang.cases.models import Case
 
-CASES_PER_PAGE = 100
+CASES_PER_PAGE = 50
 
 
 @staff_required(*CASE_ROLES)
@@ -37,15 +37,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def search(cases, query: str):
-    """Cases by codename or pseudonym (ORDINARY fields), or by a person's real name in any
+    """Cases by whole codename or pseudonym (ORDINARY fields), or by a person's real name in any
     spelling, found through the keyed name digests: the names themselves are never searched."""
     from django.db.models import Q
 
     from tuidang.cases import names
     from tuidang.cases.models import Person, PersonNameKey
 
-    matched: Q = Q(codename__icontains=query) | Q(
-        pk__in=Person.objects.filter(pseudonym__icontains=query).values("case_id")
+    # Whole codenames and pseudonyms, matched on their indexes: a substring search scans
+    # every person (hundreds of ms with 20,000 people).
+    matched: Q = Q(codename=query) | Q(
+        pk__in=Person.objects.filter(pseudonym=query).values("case_id")
     )
     if secrecy.has_key():
         keys = names.name_keys(query)

@@ -140,6 +140,11 @@ class Command(BaseCommand):
         from tuidang import mail
 
         self.stdout.write(mail.status())
+        from tuidang.cases import secrecy
+
+        if refusal := secrecy.offline_key_on_server():
+            raise CommandError(refusal)
+        self.stdout.write(secrecy.key_status())
         logstore.signer()
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -1,0 +1,207 @@
+"""Cases at scale: the case list and search with 100,000 acts and 20,000 people, and a dossier
+over 1,000 cases.
+
+Fills a fresh instance (its own temporary data dir and key; SQLite unless ``--database-url``)
+with ``--cases`` cases of ``--people`` people and ``--acts`` acts in all (names sealed as in
+production, name digests made), then, through Django's test client as a logged-in researcher
+who owns every case, times ``--repeat`` requests each of: the case list's first page, a search
+by codename, a search by a person's name (another spelling than the stored one) and a person's
+page; and builds one dossier (PDF, UN PDF, CSV, JSON) over ``--dossier-cases`` cases. Usage
+(results in bench/RESULTS.md)::
+
+    .venv/bin/python bench/cases.py --cases 5000 --people 20000 --acts 100000 --dossier-cases 1000
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=5000)
+    parser.add_argument("--people", type=int, default=20000)
+    parser.add_argument("--acts", type=int, default=100000)
+    parser.add_argument("--dossier-cases", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+
+    os.environ["TUIDANG_DATA_DIR"] = tempfile.mkdtemp(prefix="tuidang-bench-cases-")
+    os.environ["TUIDANG_CASES_KEY_FILE"] = str(Path(tempfile.mkdtemp()) / "cases.key")
+    os.environ["TUIDANG_DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tuidang.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.base import BrowserClient
+    from tuidang.cases import dossier, names, secrecy
+    from tuidang.cases.models import Act, Case, Event, Person, PersonNameKey, Term
+
+    call_command("migrate", verbosity=0)
+    secrecy.make_key()
+    user = User.objects.create_user("bench", password="x" * 20, is_staff=True)
+    user.groups.add(Group.objects.get(name="researcher"))
+    device = TOTPDevice.objects.create(user=user, name="d", confirmed=True)
+
+    started = time.perf_counter()
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "建国秀英志强丽华明文海燕春梅秋菊立新振华德明永红"
+    provinces = [
+        "CN-JL",
+        "CN-LN",
+        "CN-HL",
+        "CN-SD",
+        "CN-HE",
+        "CN-SC",
+        "CN-HB",
+        "CN-GD",
+        "CN-BJ",
+        "CN-SH",
+    ]
+    arrest = Term.objects.get(vocabulary="act_type", code="arrest")
+    detention = Term.objects.get(vocabulary="act_type", code="detention")
+    held = Term.objects.get(vocabulary="victim_status", code="held")
+    cases = Case.objects.bulk_create(
+        Case(codename=f"C{i:05d}", kind="documentation", owner=user) for i in range(args.cases)
+    )
+    per_case = args.people // args.cases
+    people = Person.objects.bulk_create(
+        Person(
+            case=cases[i // per_case],
+            pseudonym=f"P{i:05d}",
+            real_name=surnames[i % 20] + given[(i // 20) % 24] + given[(i // 480) % 24],
+            birth_date=str(1940 + i % 60),
+            region=provinces[i % 10],
+        )
+        for i in range(per_case * args.cases)
+    )
+    keys = []
+    for person in people:
+        for key in names.name_keys(person.real_name):
+            keys.append(PersonNameKey(person=person, key=key))
+    PersonNameKey.objects.bulk_create(keys, batch_size=5000)
+    events = Event.objects.bulk_create(
+        Event(case=case, title="Arrests", region=provinces[i % 10], description="Narrative " * 20)
+        for i, case in enumerate(cases)
+    )
+    acts_per_case = args.acts // args.cases
+    Act.objects.bulk_create(
+        (
+            Act(
+                event=events[c],
+                victim=people[c * per_case + a % per_case],
+                act_type=arrest if a % 2 else detention,
+                victim_status=held,
+            )
+            for c in range(args.cases)
+            for a in range(acts_per_case)
+        ),
+        batch_size=5000,
+    )
+    print(
+        f"filled {Case.objects.count()} cases, {Person.objects.count()} people, "
+        f"{Act.objects.count()} acts in {time.perf_counter() - started:.0f} s"
+    )
+
+    client = BrowserClient(HTTP_HOST="localhost")
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    target = people[len(people) // 2]
+    spelling = names.pinyin(target.real_name)
+
+    def timed(label: str, call) -> None:  # type: ignore[no-untyped-def]
+        call()  # warm
+        times = []
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            response = call()
+            times.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, response.status_code
+        times.sort()
+        print(
+            f"{label:<34} p50 {statistics.median(times):7.1f} ms   "
+            f"p90 {times[int(len(times) * 0.9)]:7.1f} ms"
+        )
+
+    timed("case list, first page", lambda: client.get("/en/cases/"))
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(5):
+            client.get("/en/cases/")
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+    timed("search by codename", lambda: client.post("/en/cases/", {"q": target.case.codename}))
+    timed("search by name (pinyin)", lambda: client.post("/en/cases/", {"q": spelling}))
+    timed(
+        "person page",
+        lambda: client.get(f"/en/cases/{target.case_id}/people/{target.pk}/"),
+    )
+    timed("counts over every case", lambda: client.get("/en/cases/counts/"))
+
+    from tuidang.cases.models import RedactionProfile
+
+    profile = RedactionProfile.objects.get(recipient_kind__code="government")
+    chosen = Case.objects.order_by("pk")[: args.dossier_cases]
+    t = time.perf_counter()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        dossier.build(
+            chosen[:20], dossier.Filters(), profile, title="P", recipient="R", language="en"
+        )
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    if os.environ.get("BENCH_STAGES"):
+        from django.utils import translation
+
+        from tuidang.cases.models import Act as ActModel
+
+        with translation.override("en"):
+            t0 = time.perf_counter()
+            data = dossier.dossier_data(
+                ActModel.objects.filter(event__case__in=chosen), profile, title="S", recipient="R"
+            )
+            t1 = time.perf_counter()
+            dossier.to_json(data), dossier.to_csv(data)
+            t2 = time.perf_counter()
+            dossier.to_pdf(data)
+            t3 = time.perf_counter()
+            dossier.to_pdf(data, "cases/dossier_un.html")
+            t4 = time.perf_counter()
+        print(
+            f"stages: data {t1 - t0:.1f} s, json+csv {t2 - t1:.1f} s, pdf {t3 - t2:.1f} s, "
+            f"un pdf {t4 - t3:.1f} s"
+        )
+        t = time.perf_counter()
+    made, files = dossier.build(
+        chosen, dossier.Filters(), profile, title="Bench", recipient="R", language="en"
+    )
+    print(
+        f"dossier over {args.dossier_cases} cases ({made.summary['acts']} acts, "
+        f"{made.summary['victims']} victims): {time.perf_counter() - t:.1f} s; "
+        + ", ".join(f"{name} {len(content) // 1024} KiB" for name, content in sorted(files.items()))
+    )
+
+
+if __name__ == "__main__":
+    main()
