@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_countries",
     "tuidang.accounts",
     "tuidang.declarations",
+    "tuidang.mirror",
 ]
 
 MIDDLEWARE = [
