@@ -15,7 +15,9 @@ child process (gunicorn, its workers, the sequencer) inherits it.
 import os
 import secrets
 import stat
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 def env(name: str, default: str = "") -> str:
@@ -103,3 +105,66 @@ def read_or_create_secret(name: str, make=lambda: secrets.token_urlsafe(50)) -> 
     with os.fdopen(fd, "w") as f:
         f.write(value + "\n")
     return value
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    backend: str
+    host: str = "localhost"
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    tls: bool = False
+    ssl: bool = False
+
+
+NO_MAIL_BACKEND = "tuidang.mail.NotConfiguredBackend"
+SMTP_BACKEND = "tuidang.mail.SMTPBackend"
+
+
+def _flag(value: str, default: bool) -> bool:
+    if value.strip() == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def mail_settings(
+    *, url: str, host: str, port: str, user: str, password: str, tls: str, ssl: str
+) -> MailSettings:
+    """Django's EMAIL_* settings from ``TUIDANG_EMAIL_URL`` or the separate variables.
+
+    Nothing set means no outbound mail (``NO_MAIL_BACKEND`` refuses with a message saying so),
+    never somebody else's relay. Encryption is the default: ``smtp://`` uses STARTTLS unless
+    ``?tls=off``, ``smtps://`` TLS from the first byte.
+    """
+    if url:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ValueError(
+                f"TUIDANG_EMAIL_URL must look like smtp://user:password@host:587 or "
+                f"smtps://user:password@host:465, not {parts.scheme}://…"
+            )
+        query = parse_qs(parts.query)
+        use_ssl = scheme == "smtps"
+        return MailSettings(
+            backend=SMTP_BACKEND,
+            host=parts.hostname,
+            port=parts.port or (465 if use_ssl else 587),
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            tls=not use_ssl and _flag(query.get("tls", [""])[0], True),
+            ssl=use_ssl,
+        )
+    if host:
+        use_ssl = _flag(ssl, False)
+        return MailSettings(
+            backend=SMTP_BACKEND,
+            host=host,
+            port=int(port) if port else (465 if use_ssl else 587),
+            user=user,
+            password=password,
+            tls=not use_ssl and _flag(tls, True),
+            ssl=use_ssl,
+        )
+    return MailSettings(backend=NO_MAIL_BACKEND)

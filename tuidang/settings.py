@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from tuidang.conf import data_dir, env, env_bool, env_int, read_or_create_secret
+from tuidang.conf import data_dir, env, env_bool, env_int, mail_settings, read_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp_webauthn",
     "django_countries",
+    # The Tasks API (django.tasks from Django 6; the backport here) with its database backend.
+    "django_tasks",
+    "django_tasks_db",
     "tuidang.accounts",
     "tuidang.declarations",
     "tuidang.mirror",
@@ -243,6 +246,47 @@ WITNESS_INTERVAL = env_int("TUIDANG_WITNESS_INTERVAL", 300)
 LOG_INTERVAL = float(env("TUIDANG_LOG_INTERVAL", "3600"))
 LOG_MIN_BATCH = env_int("TUIDANG_LOG_MIN_BATCH", 10)
 LOG_MAX_WAIT = env_int("TUIDANG_LOG_MAX_WAIT", 86400)
+
+# --- Background tasks -----------------------------------------------------------------------
+# Tasks wait in the database until `tuidang worker` (started by `tuidang serve`) runs them: no
+# broker. Tasks take ids, never personal data, as arguments: a task's row keeps its arguments,
+# its result and any error text until the worker prunes finished rows (TASK_RESULT_HOURS).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": [],
+    }
+}
+# Hours a finished task's row (arguments, result, error text) is kept before the worker deletes it.
+TASK_RESULT_HOURS = env_int("TUIDANG_TASK_RESULT_HOURS", 24)
+
+# --- Outbound e-mail -------------------------------------------------------------------------
+# Off unless configured: never a third party's relay by default. TUIDANG_EMAIL_URL is
+# smtp://user:password@host:587 (STARTTLS; ?tls=off only for a relay on the same machine) or
+# smtps://…:465 (TLS from the start); the separate TUIDANG_EMAIL_HOST/PORT/USER/PASSWORD/TLS/SSL
+# variables say the same (tuidang.conf.mail_settings). From: TUIDANG_EMAIL_FROM.
+EMAIL_FROM = env("TUIDANG_EMAIL_FROM")
+DEFAULT_FROM_EMAIL = EMAIL_FROM or "tuidang@localhost"
+# Django mails tracebacks to ADMINS on errors; tuidang sets no ADMINS, so it never does.
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+_mail = mail_settings(
+    url=env("TUIDANG_EMAIL_URL"),
+    host=env("TUIDANG_EMAIL_HOST"),
+    port=env("TUIDANG_EMAIL_PORT"),
+    user=env("TUIDANG_EMAIL_USER"),
+    password=env("TUIDANG_EMAIL_PASSWORD"),
+    tls=env("TUIDANG_EMAIL_TLS"),
+    ssl=env("TUIDANG_EMAIL_SSL"),
+)
+EMAIL_BACKEND = _mail.backend
+EMAIL_HOST = _mail.host
+EMAIL_PORT = _mail.port
+EMAIL_HOST_USER = _mail.user
+EMAIL_HOST_PASSWORD = _mail.password
+EMAIL_USE_TLS = _mail.tls
+EMAIL_USE_SSL = _mail.ssl
+del _mail
+EMAIL_TIMEOUT = env_int("TUIDANG_EMAIL_TIMEOUT", 30)
 
 # --- Logging: never a client address, user agent or request body ---------------------------
 LOG_DIR = DATA_DIR / "logs"

@@ -26,6 +26,7 @@ from tuidang.conf import env_int
 # command exists. The sequencer is the log's single writer (see DESIGN.md).
 BACKGROUND_COMMANDS: list[list[str]] = [["sequencer"], ["witness"]]
 BACKGROUND_COMMANDS.append(["housekeeping"])  # retention, expired sessions, WAL checkpoints
+BACKGROUND_COMMANDS.append(["worker"])  # background tasks: e-mail, casework alerts
 
 RESTART_DELAY_FIRST = 1.0
 RESTART_DELAY_MAX = 60.0
@@ -135,6 +136,9 @@ class Command(BaseCommand):
         if refusal := contacts.private_key_on_server():
             raise CommandError(refusal)
         self.stdout.write(contacts.key_status())
+        from tuidang import mail
+
+        self.stdout.write(mail.status())
         logstore.signer()
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
