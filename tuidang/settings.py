@@ -39,6 +39,14 @@ INSTALLED_APPS = [
     "tuidang.accounts",
     "tuidang.declarations",
     "tuidang.mirror",
+    # The newsroom's comments and e-mail followers (issue 11) refer to Wagtail's pages
+    # (wagtailcore.Page), not to the newsroom's own models.
+    "tuidang.newsroom_comments",
+    "tuidang.newsroom_subscriptions",
+    "wagtail.search",
+    "wagtail",
+    "modelcluster",
+    "taggit",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +295,16 @@ EMAIL_USE_TLS = _mail.tls
 EMAIL_USE_SSL = _mail.ssl
 del _mail
 EMAIL_TIMEOUT = env_int("TUIDANG_EMAIL_TIMEOUT", 30)
+
+# --- Newsroom comments and e-mail followers (docs/newsroom-mail.md) -------------------------
+# Days after an article is first published that its comments stay open (editors can close
+# them sooner or keep them open longer, per page).
+COMMENTS_OPEN_DAYS = env_int("TUIDANG_COMMENTS_OPEN_DAYS", 30)
+# Comments one client (its hourly client key) may send in ten minutes; then 429.
+COMMENTS_PER_10_MINUTES = env_int("TUIDANG_COMMENTS_PER_10_MINUTES", 5)
+COMMENT_MAX_LENGTH = 3000
+# tag: URIs in feeds are minted under this authority (RFC 4151), never the request's host.
+FEED_AUTHORITY = env("TUIDANG_FEED_AUTHORITY", "tuidang.localhost")
 
 # --- Logging: never a client address, user agent or request body ---------------------------
 LOG_DIR = DATA_DIR / "logs"

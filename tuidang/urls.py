@@ -7,6 +7,8 @@ urlpatterns = [
     path("log/", include("tuidang.declarations.urls_log")),
     *i18n_patterns(
         path("", include("tuidang.declarations.urls")),
+        path("", include("tuidang.newsroom_comments.urls")),
+        path("", include("tuidang.newsroom_subscriptions.urls")),
         path("staff/", include("tuidang.accounts.urls")),
         # Admins only (verified second factor): see AccountsConfig.ready.
         path("admin/", admin.site.urls),
