@@ -179,3 +179,24 @@ class CommentsTestCase(BaseTestCase):
         guid = f"tag:news.example.org,{timezone.now():%Y-%m-%d}:comment/"
         self.assertIn(guid, bodies[0])
         self.assertIn(guid, bodies[1])
+
+
+class DemoTestCase(BaseTestCase):
+    @override_settings(FOLLOWERS_PAGE_MODELS=["wagtailcore.page"], COMMENTS_OPEN_DAYS=30)
+    def test_the_demo_adds_open_and_closed_comments_and_followers(self):
+        import random
+
+        from tuidang.newsroom_comments import demo
+        from tuidang.newsroom_subscriptions.models import Subscriber
+
+        pages = [
+            make_page(f"文章{i}", published=timezone.now() - timedelta(days=i * 10))
+            for i in range(6)
+        ]
+        summary = demo.fill(random.Random(3), self.mo, followers=30)
+        self.assertIn("6 articles", summary)
+        self.assertGreater(Comment.objects.approved().count(), 0)
+        self.assertEqual(Subscriber.objects.count(), 30)
+        self.assertEqual(Subscriber.objects.active().count(), 27)
+        self.assertIn(CLOSED["en"], render_comments(pages[-1], "en"))
+        self.assertIn("<form", render_comments(pages[0], "en"))
