@@ -17,7 +17,7 @@ from wagtail.models import Page
 
 from tests.base import BaseTestCase
 from tests.mailserver import MailServerMixin
-from tuidang import worker
+from tests.newsroom_mail.pages import run_ready_tasks
 from tuidang.newsroom_subscriptions import crypto
 from tuidang.newsroom_subscriptions.models import Delivery, Subscriber, SubscriberState
 
@@ -48,7 +48,7 @@ class FollowersTestCase(MailServerMixin, BaseTestCase):
         tasks enqueue others on commit, which a TestCase's transaction otherwise holds back."""
         while True:
             with self.captureOnCommitCallbacks(execute=True):
-                ran = worker.run_ready_tasks()
+                ran = run_ready_tasks()
             rounds -= 1
             if not ran or rounds == 0:
                 return

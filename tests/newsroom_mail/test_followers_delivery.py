@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from tests.base import BaseTestCase
 from tests.mailserver import _FreePortController
+from tests.newsroom_mail.pages import run_ready_tasks
 from tests.newsroom_mail.test_followers import publish
-from tuidang import worker
 from tuidang.newsroom_subscriptions import crypto
 from tuidang.newsroom_subscriptions.models import Subscriber, SubscriberState
 from tuidang.newsroom_subscriptions.tasks import make_digests
@@ -67,7 +67,7 @@ class DeliveryTestCase(BaseTestCase):
     def run_tasks(self) -> None:
         while True:
             with self.captureOnCommitCallbacks(execute=True):
-                if not worker.run_ready_tasks():
+                if not run_ready_tasks():
                     return
 
     def test_a_5xx_refusal_at_send_time_suppresses_the_address(self):
