@@ -48,6 +48,13 @@ def upload_paths() -> frozenset[str]:
     return frozenset(paths)
 
 
+def one_click_unsubscribe(path: str) -> bool:
+    """RFC 8058 lets a mail provider POST its one-click unsubscribe as multipart/form-data; the
+    view reads nothing of the body, which keeps the ordinary size limit."""
+    parts = path.strip("/").split("/")
+    return len(parts) == 5 and parts[1:3] == ["follow", "unsubscribe"]
+
+
 def limit_for(path: str) -> int:
     return settings.UPLOAD_MAX_BODY_BYTES if path in upload_paths() else settings.MAX_BODY_BYTES
 
@@ -75,7 +82,7 @@ def refusal(path: str, content_type: str, content_length: str, language: str) ->
     """Why a request with these headers is refused before its body is read, or None."""
     with translation.override(language):
         multipart = content_type.split(";")[0].strip().lower() == "multipart/form-data"
-        if multipart and path not in upload_paths():
+        if multipart and path not in upload_paths() and not one_click_unsubscribe(path):
             return Refusal(415, _("This form does not accept file uploads."))
         if content_length:
             try:

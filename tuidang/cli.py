@@ -1,4 +1,4 @@
-"""The ``tuidang`` command: Django's management commands, plus ``verify`` which needs no Django.
+"""The ``tuidang`` command: Django's management commands, plus ``verify`` and ``mirror verify``, which need no Django.
 
 ``tuidang serve``, ``tuidang demo``, ``tuidang createstaff``, ``tuidang contacts reveal``… are
 management commands in the apps; ``tuidang migrate`` and the rest of Django's work too.
@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> None:
         from tuidang import verify
 
         sys.exit(verify.main(argv[2:]))
+    if argv[1:3] == ["mirror", "verify"]:
+        # The same for a mirror's reader: no settings, no database.
+        from tuidang.mirror import manifest
+
+        sys.exit(manifest.main(argv[3:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tuidang.settings")
     from django.core.management import execute_from_command_line
 

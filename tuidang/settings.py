@@ -40,6 +40,15 @@ INSTALLED_APPS = [
     "tuidang.declarations",
     "tuidang.hotline",
     "tuidang.cases",
+    "tuidang.mirror",
+    # The newsroom's comments and e-mail followers (issue 11) refer to Wagtail's pages
+    # (wagtailcore.Page), not to the newsroom's own models.
+    "tuidang.newsroom_comments",
+    "tuidang.newsroom_subscriptions",
+    "wagtail.search",
+    "wagtail",
+    "modelcluster",
+    "taggit",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +310,26 @@ CASES_STAY_ALERT_DAYS = sorted(
 )
 # Where alert e-mails link to: the site's address as staff browsers see it.
 STAFF_BASE_URL = WEBAUTHN_ORIGIN
+# --- Newsroom comments and e-mail followers (docs/newsroom-mail.md) -------------------------
+# Days after an article is first published that its comments stay open (editors can close
+# them sooner or keep them open longer, per page).
+COMMENTS_OPEN_DAYS = env_int("TUIDANG_COMMENTS_OPEN_DAYS", 30)
+# Comments one client (its hourly client key) may send in ten minutes; then 429.
+COMMENTS_PER_10_MINUTES = env_int("TUIDANG_COMMENTS_PER_10_MINUTES", 5)
+COMMENT_MAX_LENGTH = 3000
+# Follows by e-mail: the site's address in the links of the mail (never the request's host).
+FOLLOWERS_SITE_URL = (
+    env("TUIDANG_CANONICAL_URL") or env("TUIDANG_WEBAUTHN_ORIGIN", "http://localhost:8000")
+).rstrip("/")
+# Page models whose first publication is mailed to per-post followers (app_label.model).
+FOLLOWERS_PAGE_MODELS = ["newsroom.articlepage"]
+FOLLOWERS_BATCH_SIZE = env_int("TUIDANG_FOLLOWERS_BATCH_SIZE", 500)
+FOLLOWERS_PER_DOMAIN_PER_BATCH = env_int("TUIDANG_FOLLOWERS_PER_DOMAIN_PER_BATCH", 100)
+FOLLOWERS_BATCH_PAUSE = env_int("TUIDANG_FOLLOWERS_BATCH_PAUSE", 30)
+FOLLOWERS_CONFIRM_DAYS = 7
+FOLLOW_REQUESTS_PER_10_MINUTES = 10
+# tag: URIs in feeds are minted under this authority (RFC 4151), never the request's host.
+FEED_AUTHORITY = env("TUIDANG_FEED_AUTHORITY", "tuidang.localhost")
 
 # --- Logging: never a client address, user agent or request body ---------------------------
 LOG_DIR = DATA_DIR / "logs"

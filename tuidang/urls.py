@@ -12,6 +12,8 @@ urlpatterns = [
         path("", include("tuidang.declarations.urls")),
         path("log/", include(log_urls.page_urlpatterns)),
         path("staff/calls/", include("tuidang.hotline.urls")),
+        path("", include("tuidang.newsroom_comments.urls")),
+        path("", include("tuidang.newsroom_subscriptions.urls")),
         path("staff/", include("tuidang.accounts.urls")),
         # Researchers and caseworkers only; every case through tuidang.cases.access.
         path("cases/", include("tuidang.cases.urls")),

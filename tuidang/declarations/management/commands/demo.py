@@ -177,6 +177,10 @@ class Command(BaseCommand):
             + (f"; {logged} logged" if logged is not None else "")
             + "."
         )
+        # Comments and followers for the newsroom's articles; run after they are made.
+        from tuidang.newsroom_comments import demo as newsroom_mail_demo
+
+        self.stdout.write(newsroom_mail_demo.fill(self.random, moderator))
         self.print_batches()
         self.print_login(url, admin, password, device)
 
