@@ -48,8 +48,17 @@ def upload_paths() -> frozenset[str]:
     return frozenset(paths)
 
 
+# The Wagtail admin (editors only, tuidang.newsroom.middleware) posts multipart forms throughout:
+# page edits and image uploads. Its requests get the upload limit; nobody else reaches it.
+CMS_PREFIX = "/cms/"
+
+
+def is_upload_path(path: str) -> bool:
+    return path in upload_paths() or path.startswith(CMS_PREFIX)
+
+
 def limit_for(path: str) -> int:
-    return settings.UPLOAD_MAX_BODY_BYTES if path in upload_paths() else settings.MAX_BODY_BYTES
+    return settings.UPLOAD_MAX_BODY_BYTES if is_upload_path(path) else settings.MAX_BODY_BYTES
 
 
 def language_for(path: str, accept_language: str) -> str:
@@ -75,7 +84,7 @@ def refusal(path: str, content_type: str, content_length: str, language: str) ->
     """Why a request with these headers is refused before its body is read, or None."""
     with translation.override(language):
         multipart = content_type.split(";")[0].strip().lower() == "multipart/form-data"
-        if multipart and path not in upload_paths():
+        if multipart and not is_upload_path(path):
             return Refusal(415, _("This form does not accept file uploads."))
         if content_length:
             try:

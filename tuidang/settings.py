@@ -35,6 +35,20 @@ INSTALLED_APPS = [
     "django_countries",
     "tuidang.accounts",
     "tuidang.declarations",
+    # The newsroom (issue 11) on Wagtail: tuidang/newsroom, docs/newsroom.md. No wagtail.embeds
+    # (oEmbed fetches from third parties) and no wagtail.documents (nothing to serve).
+    "tuidang.newsroom",
+    "wagtail.contrib.routable_page",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The Wagtail admin (/cms/) only for verified editors; its own CSP (tuidang/newsroom).
+    "tuidang.newsroom.middleware.CmsAccessMiddleware",
+    "tuidang.newsroom.middleware.OnionLocationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -243,6 +260,51 @@ LOG_INTERVAL = float(env("TUIDANG_LOG_INTERVAL", "3600"))
 LOG_MIN_BATCH = env_int("TUIDANG_LOG_MIN_BATCH", 10)
 LOG_MAX_WAIT = env_int("TUIDANG_LOG_MAX_WAIT", 86400)
 
+# --- Newsroom (Wagtail): docs/newsroom.md -----------------------------------------------------
+WAGTAIL_SITE_NAME = SITE_NAME
+# Wagtail's admin is reached only through tuidang's login with its second factor
+# (tuidang.newsroom.middleware); these keep Wagtail from offering a password-only way in.
+WAGTAILADMIN_LOGIN_URL = "accounts-login"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+# No request from the admin to anyone else: no update check, no news banner, no Gravatar.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILEMBEDS_FINDERS: list[dict] = []
+WAGTAILADMIN_BASE_URL = env("TUIDANG_WEBAUTHN_ORIGIN", "http://localhost:8000").rstrip("/")
+WAGTAILIMAGES_IMAGE_MODEL = "newsroom.NewsImage"
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAIL_ALLOW_UNICODE_SLUGS = True
+TAGGIT_CASE_INSENSITIVE = True
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+# Content languages: articles may be written in any of these (the interface stays in LANGUAGES).
+NEWS_LANGUAGES = [
+    c.strip()
+    for c in env(
+        "TUIDANG_NEWS_LANGUAGES",
+        "zh-hans,zh-hant,en,bo,ug,mn,ja,ko,vi,th,id,ms,fr,de,es,pt,ru,ar,fa",
+    ).split(",")
+    if c.strip()
+]
+# tag: URIs of feed items are minted under this authority (RFC 4151), never the request's host,
+# so a feed read on the main site, a mirror or the onion address gives the same ids.
+FEED_AUTHORITY = env("TUIDANG_FEED_AUTHORITY", "tuidang.localhost")
+# The onion address (http://…onion) announced in an Onion-Location header on every page.
+ONION_URL = env("TUIDANG_ONION_URL").rstrip("/")
+# Canonical links point here (scheme and host, e.g. https://news.example); empty: as served.
+CANONICAL_URL = env("TUIDANG_CANONICAL_URL").rstrip("/")
+# Top posts: views over the last this many hours; fewer counted views than TOP_POSTS_MIN_VIEWS
+# and the list shows the most recent posts instead.
+TOP_POSTS_HOURS = env_int("TUIDANG_TOP_POSTS_HOURS", 48)
+TOP_POSTS_MIN_VIEWS = env_int("TUIDANG_TOP_POSTS_MIN_VIEWS", 20)
+ARTICLES_PER_PAGE = 20
+FEED_ITEMS = env_int("TUIDANG_FEED_ITEMS", 20)
+
 # --- Logging: never a client address, user agent or request body ---------------------------
 LOG_DIR = DATA_DIR / "logs"
 LOG_DIR.mkdir(exist_ok=True)
@@ -266,6 +328,9 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": False},
         # Scanners send unknown hosts by the thousand: one line each, no traceback (hosts.py).
         "django.security.DisallowedHost": {"filters": ["unknown_host_once"]},
+        # Wagtail runs its search and reference indexing as tasks: a line for each, unneeded.
+        "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
     },
 }
 
