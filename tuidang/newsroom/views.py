@@ -31,6 +31,7 @@ def topic_counts():
     counts = dict(
         ArticlePage.objects.live()
         .public()
+        .order_by()
         .values("category_id")
         .annotate(n=Count("pk"))
         .values_list("category_id", "n")
