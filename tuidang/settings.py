@@ -36,13 +36,15 @@ INSTALLED_APPS = [
     "tuidang.accounts",
     "tuidang.declarations",
     # The newsroom (issue 11) on Wagtail: tuidang/newsroom, docs/newsroom.md. No wagtail.embeds
-    # (oEmbed fetches from third parties) and no wagtail.documents (nothing to serve).
+    # (oEmbed fetches from third parties); wagtail.documents only because the admin needs it
+    # (its files are not served: no URL for them in tuidang/urls.py).
     "tuidang.newsroom",
     "wagtail.contrib.routable_page",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",
     "wagtail.images",
+    "wagtail.documents",
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
@@ -273,6 +275,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILEMBEDS_FINDERS: list[dict] = []
+# Two-person approval: the second editor's approval publishes (tuidang/newsroom/workflows.py).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "tuidang.newsroom.workflows.publish_approved"
 WAGTAILADMIN_BASE_URL = env("TUIDANG_WEBAUTHN_ORIGIN", "http://localhost:8000").rstrip("/")
 WAGTAILIMAGES_IMAGE_MODEL = "newsroom.NewsImage"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024

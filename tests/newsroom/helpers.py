@@ -51,6 +51,7 @@ def make_article(
         summary=summary or f"{title}。",
         language=language,
         body=json.dumps(body if body is not None else [paragraph(f"{title}的正文。")]),
+        live=publish,
         **fields,
     )
     category.add_child(instance=article)

@@ -11,7 +11,7 @@ from wagtail.models import ModelLogEntry, PageLogEntry
 from wagtail.signals import page_published, page_unpublished
 
 from tuidang.accounts.models import AuditEvent
-from tuidang.newsroom.models import ArticlePage, SearchTerm
+from tuidang.newsroom.models import ArticlePage, NewsImage, SearchTerm
 
 
 @receiver(page_published)
@@ -39,3 +39,12 @@ def audit_wagtail_action(sender, instance, created, **kwargs):
         object_id=str(instance.object_id),
         label=instance.label,
     )
+
+
+@receiver(post_save, sender=NewsImage)
+def audit_image_upload(sender, instance, created, **kwargs):
+    # Wagtail's multiple-upload view writes no log entry of its own.
+    if created:
+        AuditEvent.record(
+            instance.uploaded_by_user, "cms.image_upload", instance, title=instance.title
+        )

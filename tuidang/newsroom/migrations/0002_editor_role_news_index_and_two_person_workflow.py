@@ -9,7 +9,8 @@ from django.utils import timezone
 EDITOR = "editor"
 ADMIN = "admin"
 PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
-IMAGE_PERMISSIONS = ["add_newsimage", "change_newsimage", "choose_newsimage", "delete_newsimage"]
+# Wagtail checks image permissions against its own Image model, whatever the image model is.
+IMAGE_PERMISSIONS = ["add_image", "change_image", "choose_image", "delete_image"]
 SNIPPETS = ["readinglistitem", "didyouknow", "featuredreport"]
 WORKFLOW_NAME = "Two-person approval"
 
@@ -95,11 +96,18 @@ def add_newsroom(apps, schema_editor):
             GroupCollectionPermission.objects.get_or_create(
                 group=group,
                 collection=collection,
-                permission=permission(apps, "newsroom", "newsimage", codename),
+                permission=permission(apps, "wagtailimages", "image", codename),
             )
         for model in SNIPPETS:
             for verb in ("add", "change", "delete"):
                 group.permissions.add(permission(apps, "newsroom", model, f"{verb}_{model}"))
+
+    # Wagtail's own starter groups and workflow: tuidang's roles replace them, and its
+    # "Moderators approval" workflow on the root page would otherwise apply to every article.
+    Group.objects.filter(name__in=["Moderators", "Editors"]).delete()
+    apps.get_model("wagtailcore", "WorkflowPage").objects.filter(page=root).delete()
+    apps.get_model("wagtailcore", "Workflow").objects.filter(name="Moderators approval").delete()
+    apps.get_model("wagtailcore", "Task").objects.filter(name="Moderators approval").delete()
 
     # The two-person workflow, ready to be assigned to the news index.
     Workflow = apps.get_model("wagtailcore", "Workflow")
@@ -127,7 +135,8 @@ class Migration(migrations.Migration):
         ("accounts", "0002_add_role_groups"),
         ("wagtailcore", "0098_apitoken"),
         ("wagtailadmin", "0001_create_admin_access_permissions"),
-        ("wagtailimages", "0001_squashed_0021"),
+        ("wagtailimages", "0027_image_description"),
+        ("wagtaildocs", "0014_alter_document_file_size"),
     ]
 
     operations = [migrations.RunPython(add_newsroom, remove_newsroom)]
