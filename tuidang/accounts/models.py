@@ -27,7 +27,9 @@ from tuidang.accounts.actions import LOGIN_REFUSAL_LABELS, action_label
 VOLUNTEER = "volunteer"
 MODERATOR = "moderator"
 ADMIN = "admin"
-ROLES = (VOLUNTEER, MODERATOR, ADMIN)
+# Writes and publishes news in the Wagtail admin (tuidang/newsroom; group made by its migration).
+EDITOR = "editor"
+ROLES = (VOLUNTEER, MODERATOR, ADMIN, EDITOR)
 
 
 GENESIS_HASH = "0" * 64

@@ -22,7 +22,14 @@ from django_otp_webauthn.models import WebAuthnCredential
 from tuidang.accounts import passkeys, throttling
 from tuidang.accounts.decorators import has_role, staff_required
 from tuidang.accounts.forms import AuditFilterForm, LoginForm, wait_message
-from tuidang.accounts.models import ADMIN, MODERATOR, VOLUNTEER, AuditChainHead, AuditEvent
+from tuidang.accounts.models import (
+    ADMIN,
+    EDITOR,
+    MODERATOR,
+    VOLUNTEER,
+    AuditChainHead,
+    AuditEvent,
+)
 
 AUDIT_EVENTS_PER_PAGE = 50
 
@@ -132,6 +139,7 @@ def home(request):
         "is_volunteer": has_role(user, VOLUNTEER),
         "is_moderator": has_role(user, MODERATOR),
         "is_admin": has_role(user, ADMIN),
+        "is_editor": has_role(user, EDITOR),
         "roles": sorted(user.groups.values_list("name", flat=True)),
     }
     if context["is_moderator"]:

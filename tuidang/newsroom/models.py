@@ -35,9 +35,10 @@ from wagtail.models import AbstractGroupApprovalTask, Orderable, Page, PageManag
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from tuidang.accounts.models import EDITOR
 from tuidang.newsroom.blocks import BodyBlock
 
-EDITOR = "editor"
+__all__ = ["EDITOR"]
 
 
 def language_name(code: str) -> str:
