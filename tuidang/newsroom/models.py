@@ -13,6 +13,7 @@ import io
 import re
 import unicodedata
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
@@ -76,13 +77,13 @@ def strip_metadata(data: bytes) -> tuple[bytes, str] | None:
     except (UnidentifiedImageError, OSError):
         return None
     fmt = image.format or "PNG"
-    image = ImageOps.exif_transpose(image) or image
-    clean = Image.frombytes(image.mode, image.size, image.tobytes())
-    if image.mode == "P":
-        clean.putpalette(image.getpalette() or [])
+    upright: Image.Image = ImageOps.exif_transpose(image) or image
+    clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
+    if upright.mode == "P":
+        clean.putpalette(upright.getpalette() or [])
     params: dict = {}
-    if "transparency" in image.info and image.mode in ("P", "L", "RGB"):
-        params["transparency"] = image.info["transparency"]
+    if "transparency" in upright.info and upright.mode in ("P", "L", "RGB"):
+        params["transparency"] = upright.info["transparency"]
     if fmt == "JPEG":
         params["quality"] = 90
         if clean.mode not in ("RGB", "L", "CMYK"):
@@ -111,12 +112,12 @@ class NewsImage(AbstractImage):
         verbose_name_plural = _("images")
 
     def save(self, *args, **kwargs):
-        if self.file and not getattr(self.file, "_committed", True):
-            self.file.seek(0)
-            stripped = strip_metadata(self.file.read())
+        upload: Any = getattr(self, "file", None)
+        if upload and not getattr(upload, "_committed", True):
+            upload.seek(0)
+            stripped = strip_metadata(upload.read())
             if stripped is not None:
-                name = self.file.name
-                self.file = ContentFile(stripped[0], name=name.rsplit("/", 1)[-1])
+                self.file = ContentFile(stripped[0], name=upload.name.rsplit("/", 1)[-1])
                 self._set_image_file_metadata()
         super().save(*args, **kwargs)
 
@@ -142,7 +143,7 @@ class ListingMixin(RoutablePageMixin):
         raise NotImplementedError
 
     def listing_name(self) -> str:
-        return self.title  # type: ignore[attr-defined]
+        return self.title
 
     @path("")
     def listing(self, request):
@@ -372,7 +373,8 @@ class ArticlePage(Page):
         return language_name(self.language)
 
     def original(self) -> "ArticlePage":
-        return self.translation_of if self.translation_of_id else self  # type: ignore[return-value]
+        source = self.translation_of
+        return source if source is not None else self
 
     def translation_family(self):
         """Every live version of this article, in every language, this one included."""
@@ -505,9 +507,8 @@ class SearchTerm(models.Model):
     def index_page(cls, page: ArticlePage) -> None:
         with transaction.atomic():
             cls.objects.filter(page=page).delete()
-            cls.objects.bulk_create(
-                [cls(page=page, term=t) for t in sorted(search_terms(page.plain_text()))]
-            )
+            rows = [SearchTerm(page=page, term=t) for t in sorted(search_terms(page.plain_text()))]
+            SearchTerm.objects.bulk_create(rows)
 
     @classmethod
     def matching(cls, query: str):
