@@ -168,12 +168,16 @@ class Command(BaseCommand):
         with override_settings(RATE_LIMITS=False):
             people = self.declare(declarations, days, volunteer, moderator)
         self.make_calls(days, volunteer)
+        from tuidang.newsroom import demo as news_demo
+
+        editor = self.make_staff("demo-editor", "editor")
+        news = news_demo.fill(self.random, editor)
         logged = self.run_sequencer()
         elapsed = (timezone.now() - started).total_seconds()
         self.stdout.write(
             f"tuidang demo: {people} people declared over {days} days in {elapsed:.0f} s"
             + (f"; {logged} logged" if logged is not None else "")
-            + "."
+            + f"; {news} news articles."
         )
         self.print_batches()
         self.print_login(url, admin, password, device)
