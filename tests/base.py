@@ -110,6 +110,9 @@ def restore_reference_data() -> None:
     importlib.import_module("tuidang.accounts.migrations.0002_add_role_groups").add_groups(
         apps, None
     )
+    from tests.newsroom.helpers import restore_news_tree
+
+    restore_news_tree()
 
 
 class BrowserClient(Client):

@@ -15,6 +15,30 @@ from tuidang.newsroom.models import (
 )
 
 
+def restore_news_tree() -> None:
+    """Put back what Wagtail's and the newsroom's data migrations made (locale, root page and
+    collection, the news index and its site, the editor group and its permissions, the
+    two-person workflow) after a ``TransactionTestCase`` emptied the tables."""
+    import importlib
+
+    from django.apps import apps
+    from wagtail.models import Collection, Locale, Page
+
+    if NewsIndexPage.objects.exists():
+        return
+    Locale.objects.get_or_create(language_code="zh-hans")
+    if not Page.objects.filter(depth=1).exists():
+        Page.add_root(
+            instance=Page(title="Root", slug="root", live=True, locale=Locale.objects.first())
+        )
+    if not Collection.objects.filter(depth=1).exists():
+        Collection.add_root(name="Root")
+    migration = importlib.import_module(
+        "tuidang.newsroom.migrations.0002_editor_role_news_index_and_two_person_workflow"
+    )
+    migration.add_newsroom(apps, None)
+
+
 def news_index() -> NewsIndexPage:
     return NewsIndexPage.objects.get()
 
