@@ -150,9 +150,12 @@ def wrk(
     threads: int,
     script: str = "",
     timeout: str = "",
+    headers: tuple[str, ...] = (),
 ) -> dict:
-    """Run wrk against ``url`` and read its report (also used by bench/servers.py)."""
+    """Run wrk against ``url`` and read its report (also used by bench/servers.py, news.py)."""
     command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{duration}s"]
+    for header in headers:
+        command += ["-H", header]
     if timeout:
         command += ["--timeout", timeout]
     if script:

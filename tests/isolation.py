@@ -20,6 +20,8 @@ if "tuidang.settings" in sys.modules:  # pragma: no cover - a loading-order regr
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="tuidang-test-")).resolve()
 os.environ["TUIDANG_DATA_DIR"] = str(DATA_DIR)
+# Every counted article view is written at once, so tests see it (tuidang/newsroom/toposts.py).
+os.environ.setdefault("TUIDANG_TOP_POSTS_FLUSH_SECONDS", "0")
 
 #: The checkout's own instance, which no test may create or change.
 CHECKOUT_VAR = Path(__file__).resolve().parents[1] / "var"

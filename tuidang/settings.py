@@ -306,6 +306,10 @@ CANONICAL_URL = env("TUIDANG_CANONICAL_URL").rstrip("/")
 # and the list shows the most recent posts instead.
 TOP_POSTS_HOURS = env_int("TUIDANG_TOP_POSTS_HOURS", 48)
 TOP_POSTS_MIN_VIEWS = env_int("TUIDANG_TOP_POSTS_MIN_VIEWS", 20)
+# Each web process writes its counted views at most this often (seconds), in one transaction.
+TOP_POSTS_FLUSH_SECONDS = env_int("TUIDANG_TOP_POSTS_FLUSH_SECONDS", 60)
+# The top posts and the topic counts in the sidebar are recomputed at most this often.
+TOP_POSTS_CACHE_SECONDS = 60
 ARTICLES_PER_PAGE = 20
 FEED_ITEMS = env_int("TUIDANG_FEED_ITEMS", 20)
 

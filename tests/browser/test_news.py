@@ -2,6 +2,7 @@
 category, search in Chinese, switch to a translation, find the feed. Nothing leaves the site."""
 
 import pytest
+from django.core.cache import cache
 
 from tests.base import restore_reference_data
 from tests.browser.base import BrowserTestCase
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.slow
 class NewsWithoutJavaScriptTests(BrowserTestCase):
     def setUp(self):
         restore_reference_data()
+        cache.clear()
         self.world = make_category("world", {"zh-hans": "国际", "zh-hant": "國際", "en": "World"})
         self.original = make_article(
             self.world, "多伦多集会声援三退", slug="rally", body=[paragraph("数千人参加了集会。")]

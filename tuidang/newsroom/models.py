@@ -454,11 +454,11 @@ class HourlyView(models.Model):
         return f"{self.page_id} {self.hour:%Y-%m-%d %H}h {self.views}"
 
     @classmethod
-    def add(cls, page_id: int, hour: datetime) -> None:
+    def add(cls, page_id: int, hour: datetime, views: int = 1) -> None:
         with transaction.atomic():
-            updated = cls.objects.filter(page_id=page_id, hour=hour).update(views=F("views") + 1)
-            if not updated:
-                cls.objects.create(page_id=page_id, hour=hour, views=1)
+            row = cls.objects.filter(page_id=page_id, hour=hour)
+            if not row.update(views=F("views") + views):
+                cls.objects.create(page_id=page_id, hour=hour, views=views)
 
     @classmethod
     def totals_since(cls, moment: datetime):

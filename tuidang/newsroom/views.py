@@ -1,6 +1,7 @@
 """The public news pages. Wagtail routes to them (models.py); each is a plain rendered page."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
@@ -27,7 +28,16 @@ def news_index() -> NewsIndexPage | None:
 
 
 def topic_counts():
-    """Every live category with the number of live articles in it."""
+    """Every live category with the number of live articles in it (kept for a minute)."""
+    language = translation.get_language() or ""
+    found = cache.get(f"news:topics:{language}")
+    if found is None:
+        found = _topic_counts()
+        cache.set(f"news:topics:{language}", found, settings.TOP_POSTS_CACHE_SECONDS)
+    return found
+
+
+def _topic_counts():
     counts = dict(
         ArticlePage.objects.live()
         .public()
