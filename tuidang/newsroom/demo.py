@@ -149,13 +149,13 @@ def fill(rng: random.Random, editor: User | None = None, articles: int = 36) -> 
             first_published_at=when, last_published_at=when
         )
 
-    # Translations: the first few articles in the other two interface languages and one more.
+    # Translations of the first few articles into Japanese and Korean.
     translated = 0
     for original in made[:4]:
         for language, pattern, text in OTHER_LANGUAGES[:2]:
-            place = rng.choice(PLACES)[2]
+            city = rng.choice(PLACES)[2]
             translation = ArticlePage(
-                title=pattern.format(place=place),
+                title=pattern.format(place=city),
                 slug=f"{original.slug}-{language}",
                 summary=text,
                 language=language,
