@@ -232,6 +232,16 @@ class CategoryPage(ListingMixin, Page):
     def articles(self):
         return ArticlePage.objects.live().public().filter(category=self)
 
+    def route(self, request, path_components):
+        # Wagtail finds a child by its slug among all pages under this one's path, a scan of
+        # the page table on SQLite (its LIKE cannot use the path index): ~100 ms with 10,000
+        # articles. The category column narrows it to this category's articles first.
+        if path_components:
+            article = ArticlePage.objects.filter(category=self, slug=path_components[0]).first()
+            if article is not None:
+                return article.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def name_in(self, language: str = "") -> str:
         """The category's name in ``language`` (default: the interface's), else its title."""
         language = language or get_language() or ""
