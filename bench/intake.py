@@ -163,9 +163,12 @@ def wrk(
     script: str = "",
     timeout: str = "",
     family: str = "single",
+    headers: tuple[str, ...] = (),
 ) -> dict:
-    """Run wrk against ``url`` and read its report (also used by bench/servers.py)."""
+    """Run wrk against ``url`` and read its report (also used by bench/servers.py, news.py)."""
     command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{duration}s"]
+    for header in headers:
+        command += ["-H", header]
     if timeout:
         command += ["--timeout", timeout]
     if script:

@@ -115,6 +115,9 @@ def restore_reference_data() -> None:
     )
     importlib.import_module("tuidang.cases.migrations.0002_add_case_roles").add_groups(apps, None)
     importlib.import_module("tuidang.cases.migrations.0004_seed_vocabularies").seed(apps, None)
+    from tests.newsroom.helpers import restore_news_tree
+
+    restore_news_tree()
 
 
 class BrowserClient(Client):

@@ -24,6 +24,8 @@ os.environ["TUIDANG_DATA_DIR"] = str(DATA_DIR)
 # directory of its own, made (and kept empty until a test makes the key) beside it.
 KEYS_DIR = Path(tempfile.mkdtemp(prefix="tuidang-test-keys-")).resolve()
 os.environ["TUIDANG_CASES_KEY_FILE"] = str(KEYS_DIR / "cases.key")
+# Every counted article view is written at once, so tests see it (tuidang/newsroom/toposts.py).
+os.environ.setdefault("TUIDANG_TOP_POSTS_FLUSH_SECONDS", "0")
 
 #: The checkout's own instance, which no test may create or change.
 CHECKOUT_VAR = Path(__file__).resolve().parents[1] / "var"

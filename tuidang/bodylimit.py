@@ -55,8 +55,17 @@ def one_click_unsubscribe(path: str) -> bool:
     return len(parts) == 5 and parts[1:3] == ["follow", "unsubscribe"]
 
 
+# The Wagtail admin (editors only, tuidang.newsroom.middleware) posts multipart forms throughout:
+# page edits and image uploads. Its requests get the upload limit; nobody else reaches it.
+CMS_PREFIX = "/cms/"
+
+
+def is_upload_path(path: str) -> bool:
+    return path in upload_paths() or path.startswith(CMS_PREFIX)
+
+
 def limit_for(path: str) -> int:
-    return settings.UPLOAD_MAX_BODY_BYTES if path in upload_paths() else settings.MAX_BODY_BYTES
+    return settings.UPLOAD_MAX_BODY_BYTES if is_upload_path(path) else settings.MAX_BODY_BYTES
 
 
 def language_for(path: str, accept_language: str) -> str:
@@ -82,7 +91,7 @@ def refusal(path: str, content_type: str, content_length: str, language: str) ->
     """Why a request with these headers is refused before its body is read, or None."""
     with translation.override(language):
         multipart = content_type.split(";")[0].strip().lower() == "multipart/form-data"
-        if multipart and path not in upload_paths() and not one_click_unsubscribe(path):
+        if multipart and not is_upload_path(path) and not one_click_unsubscribe(path):
             return Refusal(415, _("This form does not accept file uploads."))
         if content_length:
             try:

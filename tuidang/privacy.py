@@ -236,6 +236,24 @@ def client_address(meta) -> str:
     return meta.get("REMOTE_ADDR", "")
 
 
+# Top posts (tuidang.newsroom.toposts) count people reading, not programs. A request counts as a
+# program's when its User-Agent names one (any of these words, case-insensitive) or when it
+# sends no Accept-Language (every browser sends one). The agent is read here, once, for that
+# yes or no, and then dropped with the rest; nothing stores it.
+ROBOT_WORDS = (
+    "bot", "crawl", "spider", "slurp", "fetch", "scrape", "archiver", "preview", "monitor",
+    "curl", "wget", "python", "java/", "go-http", "okhttp", "libwww", "feed", "headless",
+    "http://", "https://",
+)  # fmt: skip
+
+
+def is_robot(meta) -> bool:
+    agent = meta.get("HTTP_USER_AGENT", "").lower()
+    if not agent or not meta.get("HTTP_ACCEPT_LANGUAGE", "").strip():
+        return True
+    return any(word in agent for word in ROBOT_WORDS)
+
+
 class PrivacyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -243,6 +261,7 @@ class PrivacyMiddleware:
 
     def __call__(self, request):
         request.client_key = client_key(client_address(request.META))
+        request.is_robot = is_robot(request.META)
         request.META["REMOTE_ADDR"] = "0.0.0.0"  # noqa: S104 - a blank, not a bind address
         for header in IDENTIFYING_HEADERS:
             request.META.pop(header, None)

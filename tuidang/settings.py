@@ -45,10 +45,22 @@ INSTALLED_APPS = [
     # (wagtailcore.Page), not to the newsroom's own models.
     "tuidang.newsroom_comments",
     "tuidang.newsroom_subscriptions",
+    # The newsroom (issue 11) on Wagtail: tuidang/newsroom, docs/newsroom.md. No wagtail.embeds
+    # (oEmbed fetches from third parties); wagtail.documents only because the admin needs it
+    # (its files are not served: no URL for them in tuidang/urls.py).
+    "tuidang.newsroom",
+    "wagtail.contrib.routable_page",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.images",
+    "wagtail.documents",
     "wagtail.search",
+    "wagtail.admin",
     "wagtail",
     "modelcluster",
     "taggit",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +80,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The Wagtail admin (/cms/) only for verified editors; its own CSP (tuidang/newsroom).
+    "tuidang.newsroom.middleware.CmsAccessMiddleware",
+    "tuidang.newsroom.middleware.OnionLocationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -328,8 +343,57 @@ FOLLOWERS_PER_DOMAIN_PER_BATCH = env_int("TUIDANG_FOLLOWERS_PER_DOMAIN_PER_BATCH
 FOLLOWERS_BATCH_PAUSE = env_int("TUIDANG_FOLLOWERS_BATCH_PAUSE", 30)
 FOLLOWERS_CONFIRM_DAYS = 7
 FOLLOW_REQUESTS_PER_10_MINUTES = 10
-# tag: URIs in feeds are minted under this authority (RFC 4151), never the request's host.
+
+# --- Newsroom (Wagtail): docs/newsroom.md -----------------------------------------------------
+WAGTAIL_SITE_NAME = SITE_NAME
+# Wagtail's admin is reached only through tuidang's login with its second factor
+# (tuidang.newsroom.middleware); these keep Wagtail from offering a password-only way in.
+WAGTAILADMIN_LOGIN_URL = "accounts-login"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+# No request from the admin to anyone else: no update check, no news banner, no Gravatar.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILEMBEDS_FINDERS: list[dict] = []
+# Two-person approval: the second editor's approval publishes (tuidang/newsroom/workflows.py).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "tuidang.newsroom.workflows.publish_approved"
+WAGTAILADMIN_BASE_URL = env("TUIDANG_WEBAUTHN_ORIGIN", "http://localhost:8000").rstrip("/")
+WAGTAILIMAGES_IMAGE_MODEL = "newsroom.NewsImage"
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAIL_ALLOW_UNICODE_SLUGS = True
+TAGGIT_CASE_INSENSITIVE = True
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+# Content languages: articles may be written in any of these (the interface stays in LANGUAGES).
+NEWS_LANGUAGES = [
+    c.strip()
+    for c in env(
+        "TUIDANG_NEWS_LANGUAGES",
+        "zh-hans,zh-hant,en,bo,ug,mn,ja,ko,vi,th,id,ms,fr,de,es,pt,ru,ar,fa",
+    ).split(",")
+    if c.strip()
+]
+# tag: URIs of feed items are minted under this authority (RFC 4151), never the request's host,
+# so a feed read on the main site, a mirror or the onion address gives the same ids.
 FEED_AUTHORITY = env("TUIDANG_FEED_AUTHORITY", "tuidang.localhost")
+# The onion address (http://…onion) announced in an Onion-Location header on every page.
+ONION_URL = env("TUIDANG_ONION_URL").rstrip("/")
+# Canonical links point here (scheme and host, e.g. https://news.example); empty: as served.
+CANONICAL_URL = env("TUIDANG_CANONICAL_URL").rstrip("/")
+# Top posts: views over the last this many hours; fewer counted views than TOP_POSTS_MIN_VIEWS
+# and the list shows the most recent posts instead.
+TOP_POSTS_HOURS = env_int("TUIDANG_TOP_POSTS_HOURS", 48)
+TOP_POSTS_MIN_VIEWS = env_int("TUIDANG_TOP_POSTS_MIN_VIEWS", 20)
+# Each web process writes its counted views at most this often (seconds), in one transaction.
+TOP_POSTS_FLUSH_SECONDS = env_int("TUIDANG_TOP_POSTS_FLUSH_SECONDS", 60)
+# The top posts and the topic counts in the sidebar are recomputed at most this often.
+TOP_POSTS_CACHE_SECONDS = 60
+ARTICLES_PER_PAGE = 20
+FEED_ITEMS = env_int("TUIDANG_FEED_ITEMS", 20)
 
 # --- Logging: never a client address, user agent or request body ---------------------------
 LOG_DIR = DATA_DIR / "logs"
@@ -360,6 +424,8 @@ LOGGING = {
         # WeasyPrint (dossiers) logs every layout step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Wagtail runs its search and reference indexing as tasks: a line for each, unneeded.
+        "wagtail": {"level": "WARNING"},
     },
 }
 

@@ -81,7 +81,7 @@ class MirrorTestCase(BaseTestCase):
         self.assertNotIn("/staff/", "".join(str(p) for p in pages))
 
     def test_the_mirror_key_is_not_the_log_key(self):
-        from tuidang.declarations import logstore
+        from tuidang.transparency import logstore
 
         self.assertNotIn(self.vkey, logstore.vkeys())
 

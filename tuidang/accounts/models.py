@@ -44,7 +44,9 @@ HELPER = "helper"
 # The cases app (issue 10): researchers document persecution, caseworkers help people at risk.
 RESEARCHER = "researcher"
 CASEWORKER = "caseworker"
-ROLES = (VOLUNTEER, MODERATOR, ADMIN, HELPER, RESEARCHER, CASEWORKER)
+# Writes and publishes news in the Wagtail admin (tuidang/newsroom; group made by its migration).
+EDITOR = "editor"
+ROLES = (VOLUNTEER, MODERATOR, ADMIN, HELPER, RESEARCHER, CASEWORKER, EDITOR)
 
 
 GENESIS_HASH = "0" * 64

@@ -38,10 +38,10 @@ from django.test import Client
 from django.utils import timezone
 
 from tuidang import conf
-from tuidang.declarations import logexport
 from tuidang.declarations.models import Person
 from tuidang.ledger import Ed25519Signer, generate_key, new_signer
 from tuidang.mirror import manifest
+from tuidang.transparency import logexport
 
 KEY_FILE = "mirror-signing.key"
 # Under each language prefix; a path that answers 404 (an app not installed) is left out.

@@ -170,12 +170,16 @@ class Command(BaseCommand):
         self.make_calls(days, volunteer)
         self.make_cases(admin)
         self.casework_demo(admin)
+        from tuidang.newsroom import demo as news_demo
+
+        editor = self.make_staff("demo-editor", "editor")
+        news = news_demo.fill(self.random, editor)
         logged = self.run_sequencer()
         elapsed = (timezone.now() - started).total_seconds()
         self.stdout.write(
             f"tuidang demo: {people} people declared over {days} days in {elapsed:.0f} s"
             + (f"; {logged} logged" if logged is not None else "")
-            + "."
+            + f"; {news} news articles."
         )
         # Comments and followers for the newsroom's articles; run after they are made.
         from tuidang.newsroom_comments import demo as newsroom_mail_demo

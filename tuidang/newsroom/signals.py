@@ -1,0 +1,50 @@
+"""Keeping the search index and the audit log in step with what editors do.
+
+Wagtail writes a log entry for every action in its admin (create, edit, publish, unpublish,
+workflow steps, image uploads, snippet changes, deletions); each one is copied into tuidang's
+audit chain, so newsroom work is audited like every other staff action.
+"""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from wagtail.models import ModelLogEntry, PageLogEntry
+from wagtail.signals import page_published, page_unpublished
+
+from tuidang.accounts.models import AuditEvent
+from tuidang.newsroom.models import ArticlePage, NewsImage, SearchTerm
+
+
+@receiver(page_published)
+def index_published(sender, instance, **kwargs):
+    if isinstance(instance, ArticlePage):
+        SearchTerm.index_page(instance)
+
+
+@receiver(page_unpublished)
+def unindex_unpublished(sender, instance, **kwargs):
+    if isinstance(instance, ArticlePage):
+        SearchTerm.objects.filter(page=instance).delete()
+
+
+@receiver(post_save, sender=PageLogEntry)
+@receiver(post_save, sender=ModelLogEntry)
+def audit_wagtail_action(sender, instance, created, **kwargs):
+    if not created:
+        return
+    AuditEvent.record(
+        instance.user,
+        f"cms.{instance.action.removeprefix('wagtail.')}",
+        None,
+        object_type=instance.content_type.model if instance.content_type_id else "",
+        object_id=str(instance.object_id),
+        label=instance.label,
+    )
+
+
+@receiver(post_save, sender=NewsImage)
+def audit_image_upload(sender, instance, created, **kwargs):
+    # Wagtail's multiple-upload view writes no log entry of its own.
+    if created:
+        AuditEvent.record(
+            instance.uploaded_by_user, "cms.image_upload", instance, title=instance.title
+        )
