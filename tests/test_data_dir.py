@@ -53,7 +53,7 @@ def test_installed_log_vkey_prints_the_same_key_from_two_directories(tmp_path):
             env=env,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=300,
         )
         assert result.returncode == 0, result.stderr
         keys.append(result.stdout.strip())

@@ -46,7 +46,7 @@ def run_pytest(tmp_path: Path, test_source: str) -> subprocess.CompletedProcess:
         cwd=copy,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         env={**os.environ, "TUIDANG_DATABASE_URL": ""},
     )
     # The probe run failed on purpose, so it kept its data dir: delete it.

@@ -17,7 +17,7 @@ from tuidang.declarations.management.commands import serve
 
 pytestmark = pytest.mark.slow
 
-STARTUP_TIMEOUT = 90
+STARTUP_TIMEOUT = 240  # a fresh data dir runs every migration first (Wagtail brings ~200)
 
 
 def free_port() -> int:

@@ -114,7 +114,7 @@ def test_makes_the_first_account_on_a_fresh_data_directory(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "tuidang.cli", "createstaff", "li", "--role", "admin",
          "--generate-password"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Created li (admin)." in result.stdout
