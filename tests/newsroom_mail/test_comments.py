@@ -127,8 +127,8 @@ class CommentsTestCase(BaseTestCase):
 
     def test_bad_input_comes_back_with_a_message_and_keeps_what_was_valid(self):
         messages = {
-            "zh-hans": "这个字段是必需的。",
-            "zh-hant": "必需欄位。",
+            "zh-hans": "这个字段是必填项。",
+            "zh-hant": "這個欄位是必須的。",
             "en": "This field is required.",
         }
         for language in LANGUAGES:

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
 from tuidang import ratelimit
@@ -22,12 +22,19 @@ from tuidang.newsroom_comments.moderation import holds_for
 RATE_WINDOW_SECONDS = 600
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
+    """GET shows the form on a page of its own (article pages only link here, so that reading
+    sets no cookie); POST takes the comment."""
     page = get_object_or_404(Page.objects.live().public(), pk=page_id)
     context = {"page": page, "page_url": page.get_url(request)}
     if not comments_open(page):
-        return render(request, "newsroom_comments/closed.html", context, status=403)
+        status = 403 if request.method == "POST" else 200
+        return render(request, "newsroom_comments/closed.html", context, status=status)
+    if request.method == "GET":
+        return render(
+            request, "newsroom_comments/form_page.html", {**context, "form": CommentForm()}
+        )
     client_key = request.client_key  # type: ignore[attr-defined]
     if settings.RATE_LIMITS:
         count = ratelimit.hit("comment", client_key, RATE_WINDOW_SECONDS)

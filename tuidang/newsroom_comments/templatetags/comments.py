@@ -7,9 +7,14 @@ register = template.Library()
 
 
 @register.inclusion_tag("newsroom_comments/_comments.html", takes_context=True)
-def comments_for(context, page):
-    """A page's published comments, then the form or the "comments are closed" notice."""
+def comments_for(context, page, inline_form=True):
+    """A page's published comments, then the form (or, with ``inline_form=False``, a link to
+    the form's own page) or the "comments are closed" notice.
+
+    Article pages link: a form carries a CSRF token, and the token a cookie, which a reader who
+    only reads must not get."""
     return {
+        "inline_form": inline_form,
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
         "page": page,
