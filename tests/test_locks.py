@@ -12,7 +12,6 @@ DEVELOPMENT_ONLY = {
     "hypothesis",
     "mypy",
     "playwright",
-    "pypinyin",
     "pytest",
     "pytest-django",
     "ruff",
