@@ -29,7 +29,9 @@ def unindex_unpublished(sender, instance, **kwargs):
 @receiver(post_save, sender=PageLogEntry)
 @receiver(post_save, sender=ModelLogEntry)
 def audit_wagtail_action(sender, instance, created, **kwargs):
-    if not created:
+    # Entries without a user are the system's own (data migrations, scheduled publishing of a
+    # revision whose scheduling was itself logged with its editor): not staff actions.
+    if not created or instance.user_id is None:
         return
     AuditEvent.record(
         instance.user,
