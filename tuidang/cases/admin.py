@@ -12,7 +12,7 @@ from tuidang.cases.models import RedactionProfile, Team, Term
 
 
 @admin.register(Term)
-class TermAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class TermAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["vocabulary", "code", "label_zh_hans", "label_zh_hant", "label_en", "active"]
     list_filter = ["vocabulary", "active"]
     search_fields = ["code", "label_zh_hans", "label_zh_hant", "label_en"]
@@ -26,10 +26,10 @@ class TermAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
 
 
 @admin.register(RedactionProfile)
-class RedactionProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class RedactionProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "recipient_kind", "real_names", "birth_dates", "cities", "sources"]
 
 
 @admin.register(Team)
-class TeamAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+class TeamAdmin(AuditedAdminMixin, admin.ModelAdmin):
     filter_horizontal = ["members"]

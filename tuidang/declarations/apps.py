@@ -15,7 +15,7 @@ class DeclarationsConfig(AppConfig):
         from tuidang.declarations.views.helpers import counts_for
 
         user = request.user
-        context = {
+        context: dict[str, object] = {
             "is_helper": has_role(user, HELPER),
             "is_volunteer": has_role(user, VOLUNTEER),
             "is_moderator": has_role(user, MODERATOR),

@@ -45,7 +45,10 @@ def receipt(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("code", "").strip()
     if not code:
         message = _("Enter your receipt code.")
-        context = {"alert": message, "error_summary": field_error("id_code", message)}
+        context: dict[str, object] = {
+            "alert": message,
+            "error_summary": field_error("id_code", message),
+        }
         return render(request, TEMPLATE, context, status=400)
     if len(code) > CODE_MAX_LENGTH:
         code = ""  # still looked up below, so a long guess takes as long as a short one
