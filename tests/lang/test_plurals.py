@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from tuidang.declarations.batches import Expected
+from tuidang.transparency.batches import Expected
 
 from tests.base import BaseTestCase, login_verified, make_submission, run_sequencer
 from tests.declarations.test_declare import form_data, person, receipt_code_in
