@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from tuidang.transparency.batches import Expected
 
 from tests.base import BaseTestCase, login_verified, make_submission, run_sequencer
 from tests.declarations.test_declare import form_data, person, receipt_code_in
 from tuidang.declarations.models import TallyCounter
+from tuidang.transparency.batches import Expected
 
 
 class PluralsTestCase(BaseTestCase):

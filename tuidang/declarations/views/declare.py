@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tuidang import params, ratelimit
+from tuidang.compression import compress_anyway
 from tuidang.declarations import regions
 from tuidang.declarations.forms import (
     EARLIEST_DATE,
@@ -226,4 +227,7 @@ def _render(
         "focus": focus,
         "error_summary": error_summary(formset, form) if status == 400 else [],
     }
-    return render(request, "declarations/declare.html", context, status=status)
+    response = render(request, "declarations/declare.html", context, status=status)
+    if request.method == "POST":
+        compress_anyway(response)  # the form shown again: no secret in it (tuidang.compression)
+    return response
