@@ -92,7 +92,6 @@ def honest(port: int, index: int) -> float:
 
 
 def test_honest_requests_are_answered_beside_100_slow_clients(tmp_path):
-    started = time.monotonic()
     with Server(tmp_path / "data", workers=2, TUIDANG_RATE_LIMITS="off") as server:
         drip = Drip(server.port)
         opened = time.monotonic()
@@ -145,7 +144,9 @@ def test_honest_requests_are_answered_beside_100_slow_clients(tmp_path):
         p99 = statistics.quantiles(latencies, n=100)[98]
         assert p99 < 1.0, f"p99 {p99:.2f} s beside {SLOW_HEADERS + SLOW_BODIES} slow clients"
         assert server.stop() == 0
-    assert time.monotonic() - started < 60
+    # From the first slow client on (a fresh data dir's migrations, Wagtail's ~200 among them,
+    # come before and are no part of the guarantee).
+    assert time.monotonic() - opened < 60
 
 
 def send_and_read(port: int, head: bytes, body_size: int) -> bytes:

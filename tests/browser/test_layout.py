@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 LANGUAGES = ("zh-hans", "zh-hant", "en")
 WIDTHS = (640, 360, 320)
-LONG_LATIN = "Supercalifragilisticexpialidocious-and-a-very-long-unbroken-alias-indeed"
+LONG_LATIN = "Supercalifragilisticexpialidocious-and-a-long-unbroken-alias"  # 60, the limit
 LONG_STATEMENT = (
     "我今天郑重声明退出中国共产党及其一切附属组织，" * 12 + "https://example.org/" + "x" * 80
 )

@@ -7,6 +7,7 @@ is shown as it is, so a new action is never hidden for want of a label.
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 StrOrPromise = str | Promise
 
@@ -91,7 +92,7 @@ DETAIL_LABELS = {
     "notes": _("notes"),
     "outcome": _("outcome"),
     "page": _("page"),
-    "people": _("people"),
+    "people": pgettext_lazy("audit detail", "people"),  # a count: 人数, not 人员
     "queued": _("waiting for review"),
     "reason": _("reason"),
     "roles": _("roles"),
