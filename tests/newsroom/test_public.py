@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import feedparser
 import time_machine
 from django.core.cache import cache
+from django.db import connection
 from django.test import TestCase, override_settings
 from django.utils import timezone
 from PIL import Image
@@ -404,9 +405,20 @@ class TopPostsTests(NewsTestCase):
         self.assertEqual(HourlyView.objects.get(page=article).views, 5)
 
     def test_nothing_about_the_reader_is_stored(self):
+        from tuidang.newsroom import toposts
+
         make_article(self.world, "文章", slug="a")
-        response = self.get("/en/news/world/a/")
+        agent = "Mozilla/5.0 (canary-agent-7f3e) Firefox/140.0"
+        response = self.get("/en/news/world/a/", HTTP_USER_AGENT=agent)
         self.assertEqual(response.cookies, {})
+        toposts.flush()
+        self.assertEqual(HourlyView.objects.get().views, 1)  # counted, then dropped
+        # The agent was read for the robot rule only: no table holds it.
+        with connection.cursor() as cursor:
+            for table in connection.introspection.table_names(cursor):
+                cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - a table name from the database itself
+                for row in cursor.fetchall():
+                    self.assertNotIn("canary-agent", repr(row), table)
         self.assertEqual(
             [f.name for f in HourlyView._meta.get_fields()], ["id", "page", "hour", "views"]
         )

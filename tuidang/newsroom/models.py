@@ -137,10 +137,10 @@ class ListingMixin(RoutablePageMixin):
 
     ``./`` and ``./lang/<code>/`` (pages), ``./feed/`` and ``./feed/atom/`` (every language),
     ``./lang/<code>/feed/`` and ``./lang/<code>/feed/atom/`` (one language).
-    """
 
-    def articles(self):
-        raise NotImplementedError
+    The page that mixes it in says which articles it lists with an ``articles()`` method
+    (``NewsIndexPage``: all of them; ``CategoryPage``: its own).
+    """
 
     def listing_name(self) -> str:
         return self.title
