@@ -75,5 +75,6 @@ def test_removed_alias_is_in_no_database_file(tmp_path):
         )
         assert status == 200 and "have been removed" in page
 
+        # The WAL need not be empty: the background worker may write its own task rows after
+        # the removal's checkpoint. What matters is that none of the removed text is in it.
         assert holding(database_bytes(data_dir), needles) == []
-        assert database_bytes(data_dir)["tuidang.sqlite3-wal"] == b""
