@@ -112,7 +112,7 @@ def test_demo_keeps_the_private_key_outside_and_serve_refuses_it_inside(tmp_path
     assert open_to_others(data) == []
 
     # serve starts beside the public key alone, says which key it seals to, and shows it.
-    with umask(0), Server(data, workers=1, TUIDANG_CONTACTS_PUBLIC_KEY="") as server:
+    with umask(0), Server(data, workers=1, fresh=True, TUIDANG_CONTACTS_PUBLIC_KEY="") as server:
         output = "".join(server.output)
         assert f"sealed to the key with fingerprint {contacts.fingerprint(public)}" in output
         status, body = server.get("/en/declare/")
@@ -136,7 +136,7 @@ def test_demo_keeps_the_private_key_outside_and_serve_refuses_it_inside(tmp_path
 
 def test_serve_without_a_key_makes_none_and_takes_no_contacts(tmp_path):
     data = tmp_path / "data"
-    with umask(0), Server(data, workers=1, TUIDANG_CONTACTS_PUBLIC_KEY="") as server:
+    with umask(0), Server(data, workers=1, fresh=True, TUIDANG_CONTACTS_PUBLIC_KEY="") as server:
         assert "no public key for contact details" in "".join(server.output)
         for language, reason in [
             ("zh-hans", "本网站目前不接收联系方式"),

@@ -3,6 +3,7 @@
 import http.client
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,56 @@ from tuidang.declarations.management.commands import serve
 pytestmark = pytest.mark.slow
 
 STARTUP_TIMEOUT = 240  # a fresh data dir runs every migration first (Wagtail brings ~200)
+
+_template: Path | None = None
+
+
+def migrated_template() -> Path:
+    """A data dir that ``tuidang migrate`` and ``collectstatic`` ran on, once per test run.
+
+    A fresh data dir costs ``serve`` a minute on this machine (every migration, then gzip and
+    Brotli copies of Wagtail's admin files); most servers in the suite start from a copy of this
+    one's database and static files instead, and ``serve`` finds nothing to do. Its secrets are
+    not copied: each server still makes its own. ``Server(..., fresh=True)`` starts from
+    nothing, as an operator's first start does.
+    """
+    global _template
+    if _template is None:
+        import atexit
+        import tempfile
+
+        template = Path(tempfile.mkdtemp(prefix="tuidang-template-"))
+        atexit.register(shutil.rmtree, template, True)
+        environment = {
+            **os.environ,
+            "TUIDANG_DATA_DIR": str(template),
+            "TUIDANG_DATABASE_URL": "",
+            "TUIDANG_REDIS_URL": "",
+        }
+        environment.pop("DJANGO_SETTINGS_MODULE", None)
+        for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+            subprocess.run(
+                [sys.executable, "-m", "tuidang.cli", *command],
+                env=environment,
+                check=True,
+                timeout=600,
+            )
+        # Everything into the database file itself, so that copying that one file is enough.
+        import sqlite3
+
+        with sqlite3.connect(template / "tuidang.sqlite3") as database:
+            database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _template = template
+    return _template
+
+
+def start_from_template(data_dir: Path) -> None:
+    """Give a new data dir the template's migrated database and collected static files."""
+    template = migrated_template()
+    data_dir.mkdir(mode=0o700, parents=True)
+    for name in ("tuidang.sqlite3", "static.compressed.json"):
+        shutil.copy2(template / name, data_dir / name)
+    shutil.copytree(template / "static", data_dir / "static")
 
 
 def free_port() -> int:
@@ -53,7 +104,16 @@ def alive(pid: int) -> bool:
 class Server:
     """``tuidang serve`` in a subprocess; ``output`` collects what it printed (both streams)."""
 
-    def __init__(self, data_dir: Path, workers: int = 2, args: tuple[str, ...] = (), **env: str):
+    def __init__(
+        self,
+        data_dir: Path,
+        workers: int = 2,
+        args: tuple[str, ...] = (),
+        fresh: bool = False,
+        **env: str,
+    ):
+        if not fresh and not data_dir.exists() and not env.get("TUIDANG_DATABASE_URL"):
+            start_from_template(data_dir)
         self.port = free_port()
         self.data_dir = data_dir
         self.output: list[str] = []
@@ -138,7 +198,8 @@ class Server:
 
 
 def test_serves_pages_and_static_files_then_stops_every_child(tmp_path):
-    with Server(tmp_path / "data", workers=2) as server:
+    # From an empty data dir, as an operator's first start: serve migrates and collects.
+    with Server(tmp_path / "data", workers=2, fresh=True) as server:
         assert server.url == f"http://127.0.0.1:{server.port}/"
         assert "(2 workers)" in "".join(server.output)
         for language, text in [

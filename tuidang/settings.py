@@ -204,7 +204,7 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "tuidang.staticstorage.StaticFilesStorage"},
 }
 # Production serves what `serve` collected into STATIC_ROOT, with its .gz and .br copies;
 # only a DEBUG runserver reads the apps' sources (tests: tests/conftest.py).
