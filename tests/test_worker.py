@@ -1,6 +1,7 @@
 """Background tasks: enqueued in the database, run by `tuidang worker`, pruned when old."""
 
 import io
+import logging
 from datetime import timedelta
 
 import time_machine
@@ -33,6 +34,14 @@ def fail() -> None:
     raise RuntimeError("boom")
 
 
+@task()
+def refused_recipient() -> None:
+    try:
+        raise KeyError("reader@example.org")
+    except KeyError as error:
+        raise RuntimeError("550 5.1.1 <reader@example.org>: no such user") from error
+
+
 class WorkerTests(MailServerMixin, TestCase):
     def setUp(self):
         super().setUp()
@@ -63,6 +72,23 @@ class WorkerTests(MailServerMixin, TestCase):
         failed.refresh()
         assert failed.status == TaskResultStatus.FAILED
         assert failed.errors[0].exception_class is RuntimeError
+
+    def test_a_failed_task_keeps_where_it_failed_but_not_the_message(self):
+        # A mail server's refusal names the recipient; neither the row nor the log keeps it.
+        with self.assertLogs("django_tasks", level="ERROR") as logged:
+            failed = refused_recipient.enqueue()
+            worker.run_ready_tasks()
+        failed.refresh()
+        assert failed.status == TaskResultStatus.FAILED
+        [error] = failed.errors
+        assert error.exception_class is RuntimeError
+        assert "refused_recipient" in error.traceback and "test_worker.py" in error.traceback
+        assert "builtins.KeyError: (message withheld)" in error.traceback
+        row = DBTaskResult.objects.get(id=failed.id)
+        lines = [logging.Formatter().format(record) for record in logged.records]
+        for text in (row.traceback, *lines, str(row.return_value)):
+            assert "reader@example.org" not in text and "550" not in text
+        assert any("builtins.RuntimeError: (message withheld)" in line for line in lines)
 
     def test_a_task_set_to_run_later_waits_until_then(self):
         later = timezone.now() + timedelta(hours=1)

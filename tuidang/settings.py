@@ -402,7 +402,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"unknown_host_once": {"()": "tuidang.hosts.UnknownHostOnce"}},
+    "filters": {
+        "unknown_host_once": {"()": "tuidang.hosts.UnknownHostOnce"},
+        "withhold_messages": {"()": "tuidang.worker.WithholdMessages"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         "file": {
@@ -421,6 +424,8 @@ LOGGING = {
         # `tuidang worker` runs a batch every 2 s; the backend's "starting"/"no more tasks"
         # lines would fill the log. Each task's start and end still go to "django_tasks".
         "django_tasks_db": {"level": "WARNING"},
+        # A failed task's exception message may name a recipient (worker.py): class and frames only.
+        "django_tasks": {"filters": ["withhold_messages"]},
         # WeasyPrint (dossiers) logs every layout step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -12,15 +12,20 @@ on top of ``@task()``. The worker enqueues it when it starts and then every ``se
 Periodic tasks must be idempotent: two workers may both enqueue one, a run may be repeated
 after a crash, and a run that finds nothing to do does nothing.
 
-A task's row keeps its arguments, its return value and the text of any error. So tasks take
-ids, never names, addresses or other personal data, and return counts; the worker deletes
-finished rows after ``TUIDANG_TASK_RESULT_HOURS``.
+A task's row keeps its arguments, its return value and the traceback of any error. So tasks
+take ids, never names, addresses or other personal data, and return counts; the worker deletes
+finished rows after ``TUIDANG_TASK_RESULT_HOURS``. An exception's message is another matter: a
+mail server refusing a recipient names the address, a database error may quote a value. So a
+failed task's row and its log line keep the exception's class and where it was raised, never
+its message (``withhold_messages``).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,6 +55,36 @@ def periodic(every_seconds: float) -> Callable[[Any], Any]:
         return task
 
     return register
+
+
+def without_messages(exc: BaseException) -> str:
+    """A traceback of ``exc`` (and the exceptions it came from) with every message left out."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(  # no source lines either: only where, never what
+            f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+            for frame in traceback.extract_tb(current.__traceback__)
+        )
+        kind = f"{type(current).__module__}.{type(current).__qualname__}"
+        parts.append(f"Traceback (most recent call last):\n{frames}{kind}: (message withheld)\n")
+        current = current.__cause__ or current.__context__
+    return "\nwhich came from:\n\n".join(parts)
+
+
+class WithholdMessages(logging.Filter):
+    """On ``django_tasks``' log lines: a failed task is logged with its exception's class and
+    frames, never its message (the task row gets the same, ``run_ready_tasks``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}\n{without_messages(record.exc_info[1])}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def discover() -> None:
@@ -95,6 +130,14 @@ def run_ready_tasks(max_tasks: int | None = None) -> int:
             if claimed is None:
                 return ran
             claimed.claim(runner.worker_id)
+        record_failure = claimed.set_failed
+
+        def set_failed(exc: BaseException, record_failure: Any = record_failure) -> None:
+            record_failure(exc)
+            claimed.traceback = without_messages(exc)
+            claimed.save(update_fields=["traceback"])
+
+        claimed.set_failed = set_failed  # type: ignore[method-assign]
         runner.run_task(claimed)
         ran += 1
     return ran
