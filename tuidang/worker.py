@@ -87,6 +87,33 @@ class WithholdMessages(logging.Filter):
         return True
 
 
+def withhold_messages(row: Any) -> None:
+    """Have the task row ``row`` (a DBTaskResult) record a failure without its message.
+
+    What django-tasks-db's ``set_failed`` records, with ``without_messages`` for the traceback,
+    in one write: the message never reaches the database, not even its journal.
+    """
+    from django_tasks import TaskResultStatus
+
+    def set_failed(exc: BaseException) -> None:
+        row.status = TaskResultStatus.FAILED
+        row.finished_at = timezone.now()
+        row.exception_class_path = f"{type(exc).__module__}.{type(exc).__qualname__}"
+        row.traceback = without_messages(exc)
+        row.return_value = None
+        row.save(
+            update_fields=[
+                "status",
+                "return_value",
+                "finished_at",
+                "exception_class_path",
+                "traceback",
+            ]
+        )
+
+    row.set_failed = set_failed
+
+
 def discover() -> None:
     """Import every installed app's ``tasks`` module, so that tasks and schedules exist."""
     autodiscover_modules("tasks")
@@ -130,14 +157,7 @@ def run_ready_tasks(max_tasks: int | None = None) -> int:
             if claimed is None:
                 return ran
             claimed.claim(runner.worker_id)
-        record_failure = claimed.set_failed
-
-        def set_failed(exc: BaseException, record_failure: Any = record_failure) -> None:
-            record_failure(exc)
-            claimed.traceback = without_messages(exc)
-            claimed.save(update_fields=["traceback"])
-
-        claimed.set_failed = set_failed  # type: ignore[method-assign]
+        withhold_messages(claimed)
         runner.run_task(claimed)
         ran += 1
     return ran
