@@ -174,7 +174,10 @@ def test_a_tally_that_hides_rejected_entries_fails(tmp_path):
 
 
 def test_dossier_anchors_are_recounted_and_verify_passes(tmp_path):
-    anchors = [DossierAnchor(DAYS[1], "ab" * 32).encode(), DossierAnchor(DAYS[1], "cd" * 32).encode()]
+    anchors = [
+        DossierAnchor(DAYS[1], "ab" * 32).encode(),
+        DossierAnchor(DAYS[1], "cd" * 32).encode(),
+    ]
     export = write_export(tmp_path / "export", people(300), rejections=[*REJECTIONS, *anchors])
     tally = json.loads((export / "api" / "v1" / "tally").read_text())
     assert (tally["total"], tally["anchored"]) == (300, {"dossier": 2})

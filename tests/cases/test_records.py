@@ -97,7 +97,10 @@ class EvidenceTests(CasesTestCase):
                 ["received", "viewed", "downloaded", "transferred"],
             )
             received, viewed, downloaded, transferred = evidence.custody.all()
-            self.assertEqual((received.by, received.counterpart), (self.rita, "his sister, by Signal"))
+            self.assertEqual(viewed.by, self.rita)
+            self.assertEqual(
+                (received.by, received.counterpart), (self.rita, "his sister, by Signal")
+            )
             self.assertEqual(downloaded.note, "for the UN appeal")
             self.assertEqual((transferred.counterpart, transferred.note), ("UN OHCHR", "USB key"))
             self.assertEqual({e.sha256 for e in evidence.custody.all()}, {evidence.sha256})
@@ -107,7 +110,12 @@ class EvidenceTests(CasesTestCase):
         # What a seized server holds: every table, raw, and every file of the data dir.
         dump_every_table(settings.DATA_DIR / "seized-tables.bin")
         files = [path for path in settings.DATA_DIR.rglob("*") if path.is_file()]
-        leaks = [str(p) for p in files for needle in (marker, "his sister") if needle.encode() in p.read_bytes()]
+        leaks = [
+            str(p)
+            for p in files
+            for needle in (marker, "his sister")
+            if needle.encode() in p.read_bytes()
+        ]
         self.assertEqual(leaks, [])
         self.assertIn(marker.encode(), Evidence.objects.earliest("pk").content())
 
@@ -123,10 +131,18 @@ class EvidenceTests(CasesTestCase):
                 self.upload("en", b"x" * 40),
                 f"/en/cases/{self.case.pk}/evidence/{Evidence.objects.get().pk}/",
             )
+            # Beyond twice the limit the request is refused before its body is read.
+            refused = self.upload("zh-hant", b"x" * (80 * 1024))
+            self.assertEqual(refused.status_code, 413)
+            self.assertIn("請求太大", refused.content.decode())
         self.assertEqual(Evidence.objects.count(), 1)
 
     def test_a_missing_source_is_named_on_its_field(self):
-        messages = {"zh-hans": "这个字段是必填项", "zh-hant": "這個欄位是必須的", "en": "This field is required"}
+        messages = {
+            "zh-hans": "这个字段是必填项",
+            "zh-hant": "這個欄位是必須的",
+            "en": "This field is required",
+        }
         for language, message in messages.items():
             response = self.upload(language, b"data", came_from="")
             self.assertContains(response, message)
@@ -156,7 +172,9 @@ class InformationAndInterventionTests(CasesTestCase):
             self.assertRedirects(response, f"{base}/")
             item = Information.objects.latest("pk")
             self.assertEqual(item.source, f"王五的妹妹 {language}")
-            self.assertEqual((list(item.events.all()), list(item.people.all())), ([self.event], [self.person]))
+            self.assertEqual(
+                (list(item.events.all()), list(item.people.all())), ([self.event], [self.person])
+            )
             listing = self.client.get(f"{base}/")
             self.assertContains(listing, "Interview, 2024")
             self.assertContains(listing, "O1")
@@ -213,9 +231,7 @@ class InformationAndInterventionTests(CasesTestCase):
             self.assertEqual((item.status, item.response), ("answered", "The government replied."))
             self.assertContains(self.client.get(f"{base}/"), "The government replied.")
             self.assertContains(self.client.get(f"/{language}/cases/{self.case.pk}/"), "UN WGAD")
-        self.assertEqual(
-            AuditEvent.objects.filter(action="cases.intervention_changed").count(), 3
-        )
+        self.assertEqual(AuditEvent.objects.filter(action="cases.intervention_changed").count(), 3)
 
     def test_an_answered_intervention_needs_the_answer_and_a_date(self):
         letter = Term.objects.get(vocabulary="intervention_type", code="letter")
@@ -269,7 +285,9 @@ class DossierAnchorTests(CasesTestCase):
         # The entry is the files' digest and the day; proven against a signed checkpoint.
         expected = DossierAnchor(made.handed_over_at.date(), dossier_digest(made.files))
         self.assertEqual(
-            dossier_digest({name: hashlib.sha256(data).hexdigest() for name, data in files.items()}),
+            dossier_digest(
+                {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+            ),
             expected.sha256,
         )
         sequencer.sign_checkpoint()
@@ -279,9 +297,7 @@ class DossierAnchorTests(CasesTestCase):
             parse_proof(receipt.content), expected.encode(), [new_verifier(logstore.vkeys()[0])]
         )
         self.assertEqual(proven.index, made.log_index)
-        self.assertEqual(
-            self.client.get("/api/v1/tally").json()["anchored"], {"dossier": 1}
-        )
+        self.assertEqual(self.client.get("/api/v1/tally").json()["anchored"], {"dossier": 1})
         audit = AuditEvent.objects.get(action="cases.dossier_anchored")
         self.assertEqual(audit.detail["sha256"], expected.sha256)
         self.assertEqual(CustodyEntry.objects.count(), 0)

@@ -15,6 +15,7 @@ import io
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib import messages
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
@@ -41,6 +42,12 @@ from tuidang.cases.models import (
 from tuidang.cases.views_documentation import case_staff, get_dossier_for_user
 
 # --- Evidence ----------------------------------------------------------------------------------
+
+
+def _staff(request: HttpRequest) -> User:
+    """The logged-in staff member (the views' decorator has made sure there is one)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def _megabytes(size: int) -> str:
@@ -121,7 +128,7 @@ class TransferForm(forms.Form):
 
 def _evidence_in_case(case: Case, evidence_id: int) -> Evidence:
     try:
-        return case.evidence.get(pk=evidence_id)  # type: ignore[attr-defined]
+        return case.evidence.get(pk=evidence_id)
     except Evidence.DoesNotExist:
         raise Http404("No such evidence.") from None
 
@@ -149,15 +156,13 @@ def _evidence_list(request: HttpRequest, case_id: int) -> HttpResponse:
                     case,
                     upload.read(),
                     filename=upload.name,
-                    by=request.user,
+                    by=_staff(request),
                     came_from=data["came_from"],
                     content_type=(upload.content_type or "")[:100],
                     description=data["description"],
                     information=data["information"],
                 )
-                AuditEvent.record(
-                    request.user, "cases.evidence_received", evidence, case=case.pk
-                )
+                AuditEvent.record(request.user, "cases.evidence_received", evidence, case=case.pk)
             messages.success(request, _("File received, hashed and encrypted."))
             return redirect("cases-view-evidence", case_id=case.pk, evidence_id=evidence.pk)
     else:
@@ -167,7 +172,7 @@ def _evidence_list(request: HttpRequest, case_id: int) -> HttpResponse:
         "cases/evidence_list.html",
         {
             "case": case,
-            "evidence": case.evidence.order_by("-received", "-pk"),  # type: ignore[attr-defined]
+            "evidence": case.evidence.order_by("-received", "-pk"),
             "form": form,
             "limit": _megabytes(settings.CASES_EVIDENCE_MAX_BYTES),
         },
@@ -180,7 +185,7 @@ def evidence_detail(request: HttpRequest, case_id: int, evidence_id: int) -> Htt
     case = get_case_for_user(request, case_id)
     evidence = _evidence_in_case(case, evidence_id)
     evidence.custody.create(
-        by=request.user, action=CustodyEntry.Action.VIEWED, sha256=evidence.sha256
+        by=_staff(request), action=CustodyEntry.Action.VIEWED, sha256=evidence.sha256
     )
     return render(
         request,
@@ -209,7 +214,7 @@ def evidence_download(request: HttpRequest, case_id: int, evidence_id: int) -> H
     reason = form.cleaned_data["reason"]
     with transaction.atomic():
         evidence.custody.create(
-            by=request.user,
+            by=_staff(request),
             action=CustodyEntry.Action.DOWNLOADED,
             sha256=evidence.sha256,
             note=reason,
@@ -238,7 +243,7 @@ def evidence_transfer(request: HttpRequest, case_id: int, evidence_id: int) -> H
     if form.is_valid():
         with transaction.atomic():
             evidence.custody.create(
-                by=request.user,
+                by=_staff(request),
                 action=CustodyEntry.Action.TRANSFERRED,
                 sha256=evidence.sha256,
                 counterpart=form.cleaned_data["to"],
@@ -308,7 +313,7 @@ class InformationForm(forms.ModelForm):
 
 def _information_in_case(case: Case, information_id: int) -> Information:
     try:
-        return case.information.get(pk=information_id)  # type: ignore[attr-defined]
+        return case.information.get(pk=information_id)
     except Information.DoesNotExist:
         raise Http404("No such information.") from None
 
@@ -316,7 +321,7 @@ def _information_in_case(case: Case, information_id: int) -> Information:
 @case_staff
 def information_list(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(request, case_id)
-    found = case.information.select_related("source_type").prefetch_related("events", "people")  # type: ignore[attr-defined]
+    found = case.information.select_related("source_type").prefetch_related("events", "people")
     return render(request, "cases/information_list.html", {"case": case, "information": found})
 
 
@@ -361,7 +366,7 @@ class InterventionForm(forms.ModelForm):
         self.fields["date"].error_messages["invalid"] = _("Give a date as YYYY-MM-DD.")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         answered = (Intervention.Status.ANSWERED, Intervention.Status.CLOSED)
         if data.get("status") == Intervention.Status.ANSWERED and not data.get("response"):
             self.add_error("response", _("Write down the answer, or choose another status."))
@@ -372,7 +377,7 @@ class InterventionForm(forms.ModelForm):
 
 def _intervention_in_case(case: Case, intervention_id: int) -> Intervention:
     try:
-        return case.interventions.get(pk=intervention_id)  # type: ignore[attr-defined]
+        return case.interventions.get(pk=intervention_id)
     except Intervention.DoesNotExist:
         raise Http404("No such intervention.") from None
 
@@ -380,7 +385,7 @@ def _intervention_in_case(case: Case, intervention_id: int) -> Intervention:
 @case_staff
 def intervention_list(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(request, case_id)
-    found = case.interventions.select_related("kind")  # type: ignore[attr-defined]
+    found = case.interventions.select_related("kind")
     return render(request, "cases/intervention_list.html", {"case": case, "interventions": found})
 
 
@@ -392,7 +397,9 @@ def intervention_edit(
     instance = _intervention_in_case(case, intervention_id) if intervention_id else None
     if instance is not None and instance.handover_id:
         # A dossier's handover is a record of what went out, written by the handover itself.
-        messages.error(request, _("A dossier handover is recorded by the dossier; it is not edited."))
+        messages.error(
+            request, _("A dossier handover is recorded by the dossier; it is not edited.")
+        )
         return redirect("cases-list-interventions", case_id=case.pk)
     form = InterventionForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
