@@ -15,8 +15,8 @@ import io
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
