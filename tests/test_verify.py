@@ -30,7 +30,7 @@ from tests.ledger.ledgertest import build_log
 from tuidang import verify
 from tuidang.declarations.models import Submission
 from tuidang.ledger import Checkpoint, Ed25519Signer, format_proof, leaf_hash, sign
-from tuidang.ledger.entry import Entry, Rejection, counter_keys, decode_any
+from tuidang.ledger.entry import DossierAnchor, Entry, Rejection, counter_keys, decode_any
 from tuidang.ledger.errors import FormatError
 from tuidang.ledger.tree import inclusion_proof_from_leaf_hashes
 from tuidang.transparency import logstore
@@ -86,6 +86,7 @@ def tally_of(entries: list[bytes]) -> dict:
     tally = {"total": counts["total"], "today": 0}
     for section, prefix in verify.TALLY_SECTIONS.items():
         tally[section] = {k[len(prefix) :]: v for k, v in counts.items() if k.startswith(prefix)}
+    tally["anchored"] = {"dossier": counts["anchored:dossier"]}
     tally["regions"].setdefault("CN-XZ", 0)  # the site lists every province, zeros included
     tally["rejected"].setdefault("abuse", 0)  # and every reason
     return tally
@@ -170,6 +171,30 @@ def test_a_tally_that_hides_rejected_entries_fails(tmp_path):
     status, _, err = run(str(export))
     assert status == 1
     assert "tally: rejected.spam is 0 but the log has 2" in err
+
+
+def test_dossier_anchors_are_recounted_and_verify_passes(tmp_path):
+    anchors = [
+        DossierAnchor(DAYS[1], "ab" * 32).encode(),
+        DossierAnchor(DAYS[1], "cd" * 32).encode(),
+    ]
+    export = write_export(tmp_path / "export", people(300), rejections=[*REJECTIONS, *anchors])
+    tally = json.loads((export / "api" / "v1" / "tally").read_text())
+    assert (tally["total"], tally["anchored"]) == (300, {"dossier": 2})
+    status, out, err = run(str(export))
+    assert status == 0, err
+    assert "log: 305 entries and every tile match the checkpoint root" in out
+    # A tally that leaves the anchors out does not add up to the log.
+    del tally["anchored"]
+    (export / "api" / "v1" / "tally").write_text(json.dumps(tally))
+    status, _, err = run(str(export))
+    assert status == 1
+    assert "tally: anchored.dossier is 0 but the log has 2" in err
+    malformed = b"tuidang/dossier/v1\ndate 2026-11-01\nsha256 AB\n"
+    export = write_export(tmp_path / "other", people(10), rejections=[malformed])
+    status, _, err = run(str(export))
+    assert status == 1
+    assert "entry 10: malformed (malformed entry: invalid digest 'AB')" in err
 
 
 def test_malformed_or_unknown_entries_are_not_counted(tmp_path):
@@ -446,6 +471,29 @@ class LiveSiteTestCase(LiveServerTestCase):
         self.assertEqual(status, 1)
         phone = tally["channels"]["phone"]
         self.assertIn(f"tally: channels.phone is {phone} but the log has {phone - 1}", err)
+
+    def test_an_anchored_dossier_keeps_verify_passing_and_is_counted(self):
+        from django.utils import timezone
+
+        from tuidang.cases import anchoring
+        from tuidang.cases.models import Dossier, RedactionProfile, Term
+        from tuidang.declarations import sequencer
+
+        kind, _ = Term.objects.get_or_create(
+            vocabulary="recipient_kind", code="verify-test",
+            defaults={"label_zh_hans": "测试", "label_zh_hant": "測試", "label_en": "Test"},
+        )  # fmt: skip
+        profile = RedactionProfile.objects.create(name="verify-test", recipient_kind=kind)
+        handed = Dossier.objects.create(
+            title="T", recipient="R", profile=profile, handed_over_at=timezone.now(),
+            files={"dossier.pdf": "ef" * 32},
+        )  # fmt: skip
+        index = anchoring.anchor(handed, None)
+        self.assertEqual(index, self.size)
+        sequencer.sign_checkpoint()
+        status, out, err = run(self.live_server_url, "--day", "all", vkey=self.vkey)
+        self.assertEqual(status, 0, err)
+        self.assertIn(f"log: {self.size + 1} entries and every tile match the checkpoint root", out)
 
     def test_removal_for_safety_keeps_verify_passing_and_the_count(self):
         state = Path(self.enterContext(tempfile.TemporaryDirectory())) / "state"

@@ -2,7 +2,8 @@
 
 A request may carry at most ``settings.MAX_BODY_BYTES`` (``TUIDANG_MAX_BODY_BYTES``), except on
 the few upload paths in ``upload_paths()`` (the staff CSV import), which have their own limit,
-``settings.UPLOAD_MAX_BODY_BYTES``. Only those upload paths accept ``multipart/form-data``: the
+``settings.UPLOAD_MAX_BODY_BYTES``, and a case's evidence upload page (twice
+``settings.CASES_EVIDENCE_MAX_BYTES``). Only those upload paths accept ``multipart/form-data``: the
 public forms and the JSON API answer 415 to it. A refusal is a short plain-text message in the
 request's language with ``Connection: close``.
 
@@ -19,6 +20,7 @@ The rule is applied in two places, from the same function ``refusal``:
 
 import asyncio
 import functools
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -60,11 +62,22 @@ def one_click_unsubscribe(path: str) -> bool:
 CMS_PREFIX = "/cms/"
 
 
+# A case's evidence upload page (staff only, tuidang.cases.views_records): its own limit, twice
+# the largest file a case accepts, so that a file a little too large is refused on the form.
+EVIDENCE_PATH = re.compile(r"/[a-z-]+/cases/[0-9]+/evidence/")
+
+
+def is_evidence_path(path: str) -> bool:
+    return EVIDENCE_PATH.fullmatch(path) is not None
+
+
 def is_upload_path(path: str) -> bool:
-    return path in upload_paths() or path.startswith(CMS_PREFIX)
+    return path in upload_paths() or path.startswith(CMS_PREFIX) or is_evidence_path(path)
 
 
 def limit_for(path: str) -> int:
+    if is_evidence_path(path):
+        return 2 * settings.CASES_EVIDENCE_MAX_BYTES + 64 * 1024
     return settings.UPLOAD_MAX_BODY_BYTES if is_upload_path(path) else settings.MAX_BODY_BYTES
 
 

@@ -323,6 +323,10 @@ CASES_STAY_ALERT_DAYS = sorted(
     {int(d) for d in env("TUIDANG_CASES_STAY_ALERT_DAYS", "30,7,1").split(",") if d.strip()},
     reverse=True,
 )
+# Largest evidence file a case accepts (kept in memory while it is hashed and sealed, never
+# spooled to disk); the evidence upload page takes request bodies up to twice this, so a file a
+# little too large gets a message on the form rather than a bare refusal.
+CASES_EVIDENCE_MAX_BYTES = env_int("TUIDANG_CASES_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 # Where alert e-mails link to: the site's address as staff browsers see it.
 STAFF_BASE_URL = WEBAUTHN_ORIGIN
 # --- Newsroom comments and e-mail followers (docs/newsroom-mail.md) -------------------------

@@ -58,7 +58,15 @@ from tuidang.ledger import (
     verify_consistency,
     verify_proof,
 )
-from tuidang.ledger.entry import REJECTION_VERSION, SALT_SIZE, Entry, Rejection, counter_keys
+from tuidang.ledger.entry import (
+    DOSSIER_VERSION,
+    REJECTION_VERSION,
+    SALT_SIZE,
+    DossierAnchor,
+    Entry,
+    Rejection,
+    counter_keys,
+)
 from tuidang.ledger.errors import FormatError, LedgerError, ProofError, SignatureError, TileError
 from tuidang.ledger.note import Verifier
 from tuidang.ledger.tiles import TILE_WIDTH, entries_path, parse_tile_path, tile_path
@@ -96,10 +104,12 @@ _commitment_of = itemgetter(slice(-_COMMITMENT_LINE_SIZE, None))
 _second = itemgetter(1)
 _PLACEHOLDER_COMMITMENT = b"commitment " + base64.b64encode(bytes(32)) + b"\n"
 _REJECTION_START = REJECTION_VERSION.encode() + b"\n"
+_DOSSIER_START = DOSSIER_VERSION.encode() + b"\n"
 
 
 def _is_rejection(raw: bytes) -> bool:
-    return raw.startswith(_REJECTION_START)
+    """Whether ``raw`` is an entry without a commitment: a rejection or a dossier anchor."""
+    return raw.startswith((_REJECTION_START, _DOSSIER_START))
 
 
 class Failure(Exception):
@@ -462,7 +472,7 @@ def walk_log(
             raw = list(map(_second, chunk))
             declarations = raw
             if any(map(_is_rejection, raw)):
-                # Rejection entries are few and alike (day and reason): counted whole.
+                # Rejections and dossier anchors are few (and rejections alike): counted whole.
                 declarations = [e for e in raw if not _is_rejection(e)]
                 for entry, n in Counter(filter(_is_rejection, raw)).items():
                     keys = facets_seen.get(entry)
@@ -506,8 +516,11 @@ def _counter_keys(facets: bytes, first: int, chunk: list[bytes]) -> list[str]:
 
 
 def _rejection_keys(raw: bytes, first: int, chunk: list[bytes]) -> list[str]:
-    """The counters a rejection entry adds to; checks it strictly, once per distinct entry."""
+    """The counters a rejection (or dossier anchor) adds to; checks it strictly, once per
+    distinct entry."""
     try:
+        if raw.startswith(_DOSSIER_START):
+            return counter_keys(DossierAnchor.decode(raw))
         return counter_keys(Rejection.decode(raw))
     except FormatError as e:
         bad = chunk.index(raw)
@@ -519,12 +532,19 @@ def rejections_in(counts: Counter[str] | dict) -> int:
     return sum(v for k, v in counts.items() if k.startswith("rejected:"))
 
 
+def anchors_of(tally: dict) -> dict:
+    """A published tally's dossier anchors (``anchored``; a site from before anchors has none)."""
+    anchored = tally.get("anchored", {})
+    return anchored if isinstance(anchored, dict) else {}
+
+
 def logged_in(tally: dict) -> int | None:
-    """The entries a published tally accounts for: declarations plus rejections."""
+    """The entries a published tally accounts for: declarations, rejections, dossier anchors."""
     total, rejected = tally.get("total"), tally.get("rejected")
     if not isinstance(total, int) or not isinstance(rejected, dict):
         return None
-    return total + sum(v for v in rejected.values() if isinstance(v, int))
+    counted = [*rejected.values(), *anchors_of(tally).values()]
+    return total + sum(v for v in counted if isinstance(v, int))
 
 
 def tally_problems(tally: dict, counts: Counter[str], size: int) -> list[str]:
@@ -534,10 +554,16 @@ def tally_problems(tally: dict, counts: Counter[str], size: int) -> list[str]:
     if total != counts["total"]:
         problems.append(f"tally: total is {total} but the log has {counts['total']}")
     rejected = rejections_in(counts)
-    if counts["total"] + rejected != size:
+    anchored = counts["anchored:dossier"]
+    if counts["total"] + rejected + anchored != size:
         problems.append(
-            f"log: {counts['total']} declarations and {rejected} rejections counted"
-            f" but the checkpoint says {size} entries"
+            f"log: {counts['total']} declarations, {rejected} rejections and {anchored}"
+            f" dossier anchors counted but the checkpoint says {size} entries"
+        )
+    if anchors_of(tally).get("dossier", 0) != anchored:
+        problems.append(
+            f"tally: anchored.dossier is {anchors_of(tally).get('dossier', 0)} but the log has"
+            f" {anchored}"
         )
     for section, prefix in TALLY_SECTIONS.items():
         published = tally.get(section)

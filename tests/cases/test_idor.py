@@ -20,6 +20,9 @@ from tuidang.cases.models import (
     Case,
     CaseAlert,
     Event,
+    Evidence,
+    Information,
+    Intervention,
     LegalStay,
     Person,
     RedactionProfile,
@@ -48,6 +51,17 @@ class IdorMatrixTests(CasesTestCase):
         self.alert = CaseAlert.objects.create(
             case=self.case, kind="task_due", key="idor", detail={"date": "2026-01-01"}
         )
+        self.evidence = Evidence.receive(self.case, b"scan", filename="scan.pdf", by=self.rita)
+        self.information = Information.objects.create(
+            case=self.case,
+            source="甲乙丙's sister",
+            source_type=Term.objects.get(vocabulary="source_type", code="family"),
+        )
+        self.intervention = Intervention.objects.create(
+            case=self.case,
+            kind=Term.objects.get(vocabulary="intervention_type", code="letter"),
+            recipient="Embassy",
+        )
         public = RedactionProfile.objects.get(recipient_kind__code="public")
         self.dossier, _files = dossier.build(
             [self.case], dossier.Filters(), public, title="T", recipient="R", by=self.rita
@@ -65,6 +79,9 @@ class IdorMatrixTests(CasesTestCase):
             "part": "stay",
             "item_id": pick(self.stay.pk),
             "alert_id": pick(self.alert.pk),
+            "evidence_id": pick(self.evidence.pk),
+            "information_id": pick(self.information.pk),
+            "intervention_id": pick(self.intervention.pk),
         }
 
     def urls(self, missing: bool) -> list[tuple[str, str, dict, bool]]:

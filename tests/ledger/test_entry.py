@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime
 import re
 from base64 import b64encode
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from tuidang.ledger import leaf_hash
 from tuidang.ledger.entry import (
+    DossierAnchor,
     Entry,
     Rejection,
     commitment,
     counter_keys,
     decode_any,
+    dossier_digest,
     encode_entry,
     recount,
 )
@@ -240,3 +243,54 @@ def test_rejections_count_only_their_reason() -> None:
     assert counter_keys(rejection) == ["rejected:spam"]
     with pytest.raises(ValueError, match="invalid reason"):
         Rejection(DAY, "a b")
+
+
+# --- Dossier anchors (tuidang/dossier/v1) ---------------------------------------------------
+
+FILES = {"dossier.json": "b" * 64, "dossier.csv": "a" * 64}
+# printf '%s  dossier.csv\n%s  dossier.json\n' $(printf 'a%.0s' {1..64}) $(printf 'b%.0s' {1..64})
+#   | sha256sum
+MANIFEST = f"{'a' * 64}  dossier.csv\n{'b' * 64}  dossier.json\n".encode()
+ANCHOR_DAY = datetime.date(2026, 12, 3)
+
+
+def test_dossier_anchor_known_answer_and_round_trip() -> None:
+    import hashlib
+
+    digest = dossier_digest(FILES)
+    assert digest == hashlib.sha256(MANIFEST).hexdigest()
+    anchor = DossierAnchor(ANCHOR_DAY, digest)
+    data = f"tuidang/dossier/v1\ndate 2026-12-03\nsha256 {digest}\n".encode()
+    assert anchor.encode() == data
+    assert DossierAnchor.decode(data) == anchor
+    assert decode_any(data) == anchor
+    assert anchor.counter_keys() == ["anchored:dossier"]
+    # The documented example is this one (files whose hashes are all a's and all b's).
+    assert data.decode() in DOC.read_text()
+
+
+def test_anchors_count_towards_no_tally_number() -> None:
+    anchor = DossierAnchor(ANCHOR_DAY, "c" * 64)
+    counts = recount([example(), anchor, Rejection(DAY, "spam")])
+    without = recount([example(), Rejection(DAY, "spam")])
+    assert counts == without + Counter({"anchored:dossier": 1})
+    with pytest.raises(ValueError, match="invalid digest"):
+        DossierAnchor(ANCHOR_DAY, "C" * 64)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (f"tuidang/dossier/v1\ndate 2026-12-03\nsha256 {'é' * 64}\n".encode(), "not ASCII"),
+        (f"tuidang/dossier/v2\ndate 2026-12-03\nsha256 {'a' * 64}\n".encode(), "unknown"),
+        (f"tuidang/dossier/v1\ndate 2026-12-03\nsha256 {'a' * 64}".encode(), "three lines"),
+        (b"tuidang/dossier/v1\ndate 2026-12-03\n", "three lines"),
+        (f"tuidang/dossier/v1\nsha256 {'a' * 64}\ndate 2026-12-03\n".encode(), "'date' line"),
+        (b"tuidang/dossier/v1\ndate 2026-12-03\nsha256\n", "'sha256' line"),
+        (f"tuidang/dossier/v1\ndate 2026-12-32\nsha256 {'a' * 64}\n".encode(), "invalid date"),
+        (b"tuidang/dossier/v1\ndate 2026-12-03\nsha256 abc\n", "invalid digest"),
+    ],
+)
+def test_dossier_anchor_parsing_is_strict(data: bytes, message: str) -> None:
+    with pytest.raises(FormatError, match=message):
+        DossierAnchor.decode(data)

@@ -567,6 +567,11 @@ DOCUMENT: dict[str, Any] = {
                         "every reason "
                         "present.",
                     },
+                    "anchored": {
+                        "$ref": "#/components/schemas/Counts",
+                        "description": "Log entries that anchor a dossier the centre "
+                        "handed over (`dossier`); not declarations, not in total.",
+                    },
                     "as_of": {"type": "string", "format": "date-time"},
                 },
             },

@@ -236,6 +236,9 @@ def open_data(snapshot: Snapshot, today: date) -> dict:
         "days": breakdown(snapshot, "day:"),
         "months": breakdown(snapshot, "month:"),
         "rejected": rejected_breakdown(snapshot),
+        # Dossiers the centre anchored in the log (tuidang/dossier/v1): log entries that are no
+        # declaration, counted so that the log's size adds up.
+        "anchored": {"dossier": snapshot.get("anchored:dossier", 0)},
     }
 
 

@@ -1,5 +1,5 @@
 """The entry formats of tuidang's log: declarations (``tuidang/declaration/v1``) and
-rejections (``tuidang/rejection/v1``). The first line of an entry names its kind and version.
+rejections (``tuidang/rejection/v1``) and dossier anchors (``tuidang/dossier/v1``). The first line of an entry names its kind and version.
 
 One accepted declaration of one person is one log entry: a short, canonical,
 line-oriented UTF-8 text holding the facets the tally is broken down by and a
@@ -39,6 +39,15 @@ nothing else (no text, no alias, no commitment)::
     date 2026-11-24
     reason spam
 
+One dossier the centre handed over (to a government, the UN, a court) can be anchored as one
+:class:`DossierAnchor` entry, so that the centre can later prove what it handed over and by
+when. It holds the day of the handover and :func:`dossier_digest` of the dossier's files, and
+nothing else (no recipient, no names); it counts towards no tally number::
+
+    tuidang/dossier/v1
+    date 2026-12-03
+    sha256 3b4c...(64 lowercase hex digits)
+
 docs/log-format.md specifies all of this for authors of independent verifiers.
 """
 
@@ -58,14 +67,17 @@ from .errors import FormatError
 
 __all__ = [
     "COMMITMENT_DOMAIN",
+    "DOSSIER_VERSION",
     "REJECTION_VERSION",
     "SALT_SIZE",
     "VERSION",
+    "DossierAnchor",
     "Entry",
     "Rejection",
     "commitment",
     "counter_keys",
     "decode_any",
+    "dossier_digest",
     "encode_entry",
     "recount",
 ]
@@ -74,6 +86,8 @@ __all__ = [
 VERSION = "tuidang/declaration/v1"
 #: First line of every rejection entry of this version.
 REJECTION_VERSION = "tuidang/rejection/v1"
+#: First line of every dossier anchor entry of this version.
+DOSSIER_VERSION = "tuidang/dossier/v1"
 #: Domain separator, the first field hashed into every commitment.
 COMMITMENT_DOMAIN = "tuidang/declaration/v1/commitment"
 #: Size in bytes of the random salt of a commitment.
@@ -87,6 +101,7 @@ _REGION_RE = re.compile(r"CN-[A-Z]{2}|[A-Z]{2}|unknown")
 _CHANNEL_RE = re.compile(r"[a-z]+")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _REASON_RE = re.compile(r"[a-z_]+")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 
 def _field(value: bytes) -> bytes:
@@ -313,27 +328,83 @@ class Rejection:
         return counter_keys(self)
 
 
-def decode_any(data: bytes) -> Entry | Rejection:
-    """Parse an entry of either kind, chosen by its first line; strictly, like each kind's own
+def dossier_digest(files: dict[str, str]) -> str:
+    """The SHA-256 (lowercase hex) of a dossier's manifest: one ``<sha256>  <name>`` line per
+    file, sorted by name, each ending in LF — exactly what ``sha256sum`` prints for the files
+    given in name order, so ``sha256sum a b c | sha256sum`` recomputes it from the files."""
+    manifest = "".join(f"{files[name]}  {name}\n" for name in sorted(files))
+    return hashlib.sha256(manifest.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class DossierAnchor:
+    """One decoded dossier anchor: the day a dossier was handed over and its files' digest."""
+
+    date: datetime.date
+    sha256: str
+
+    def __post_init__(self) -> None:
+        if not _SHA256_RE.fullmatch(self.sha256):
+            raise ValueError(f"invalid digest {self.sha256!r}")
+
+    def encode(self) -> bytes:
+        """Return the canonical text of the entry, UTF-8 (ASCII) encoded."""
+        return f"{DOSSIER_VERSION}\ndate {self.date.isoformat()}\nsha256 {self.sha256}\n".encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> DossierAnchor:
+        """Parse a dossier anchor strictly; anything but its one text form raises FormatError."""
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            raise FormatError("entry is not ASCII") from None
+        lines = text.split("\n")
+        if lines[0] != DOSSIER_VERSION:
+            raise FormatError(f"unknown entry version {lines[0]!r}")
+        if len(lines) != 4 or lines[3] != "":
+            raise FormatError("a dossier anchor is exactly three lines, each ending in LF")
+        values = []
+        for key, line in zip(("date", "sha256"), lines[1:3], strict=True):
+            name, sep, value = line.partition(" ")
+            if name != key or not sep:
+                raise FormatError(f"expected a {key!r} line, got {line!r}")
+            values.append(value)
+        try:
+            return cls(_parse_date(values[0]), values[1])
+        except ValueError as e:
+            raise FormatError(f"malformed entry: {e}") from None
+
+    def counter_keys(self) -> list[str]:
+        """The tally counters this entry adds one to (see :func:`counter_keys`)."""
+        return counter_keys(self)
+
+
+def decode_any(data: bytes) -> Entry | Rejection | DossierAnchor:
+    """Parse an entry of any kind, chosen by its first line; strictly, like each kind's own
     ``decode``. An unknown first line (a kind or version this code does not know) raises
     FormatError: a verifier must not count what it cannot read."""
     if data.startswith(REJECTION_VERSION.encode() + b"\n"):
         return Rejection.decode(data)
+    if data.startswith(DOSSIER_VERSION.encode() + b"\n"):
+        return DossierAnchor.decode(data)
     return Entry.decode(data)
 
 
-def counter_keys(entry: Entry | Rejection) -> list[str]:
+def counter_keys(entry: Entry | Rejection | DossierAnchor) -> list[str]:
     """The tally counters one entry adds one to.
 
     For a declaration: ``total``, ``day:<date>``, ``month:<YYYY-MM>``,
     ``channel:<channel>``, ``org:<slug>`` per organisation, and
     ``region:<CN-XX>`` for a province, ``region:abroad`` plus
     ``country:<XX>`` for a country abroad, or ``region:unknown``.  For a
-    rejection: ``rejected:<reason>`` alone.  Every number the tally publishes
-    is a sum of these over the log.
+    rejection: ``rejected:<reason>`` alone; for a dossier anchor:
+    ``anchored:dossier`` alone.  Every number the tally publishes is a sum of
+    these over the log.
     """
     if isinstance(entry, Rejection):
         return [f"rejected:{entry.reason}"]
+    if isinstance(entry, DossierAnchor):
+        return ["anchored:dossier"]
     keys = [
         "total",
         f"day:{entry.date.isoformat()}",
@@ -348,7 +419,7 @@ def counter_keys(entry: Entry | Rejection) -> list[str]:
     return keys
 
 
-def recount(entries: Iterable[Entry | Rejection]) -> Counter[str]:
+def recount(entries: Iterable[Entry | Rejection | DossierAnchor]) -> Counter[str]:
     """Recompute the tally's counters from a sequence of entries."""
     counts: Counter[str] = Counter()
     for entry in entries:

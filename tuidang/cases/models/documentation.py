@@ -392,8 +392,11 @@ class Evidence(models.Model):
         return self.sha256[:16]
 
     @classmethod
-    def receive(cls, case: Case, data: bytes, *, filename: str, by=None, **fields) -> "Evidence":
-        """Hash the file as it arrives, seal it, and open its chain of custody."""
+    def receive(
+        cls, case: Case, data: bytes, *, filename: str, by=None, came_from: str = "", **fields
+    ) -> "Evidence":
+        """Hash the file as it arrives, seal it, and open its chain of custody (``came_from``:
+        the person or channel it was received from, kept sealed with the entry)."""
         import hashlib
 
         from tuidang.cases import secrecy
@@ -407,7 +410,9 @@ class Evidence(models.Model):
             sealed_content=secrecy.seal_bytes(data, f"cases.evidence.{digest}"),
             **fields,
         )
-        evidence.custody.create(by=by, action=CustodyEntry.Action.RECEIVED, sha256=digest)
+        evidence.custody.create(
+            by=by, action=CustodyEntry.Action.RECEIVED, sha256=digest, counterpart=came_from
+        )
         return evidence
 
     def content(self) -> bytes:
@@ -431,6 +436,9 @@ class CustodyEntry(models.Model):
         EXPORTED = "exported", _("exported")
         HANDED_OVER = "handed_over", _("handed over")
         VERIFIED = "verified", _("hash verified")
+        VIEWED = "viewed", _("record viewed")
+        DOWNLOADED = "downloaded", _("downloaded")
+        TRANSFERRED = "transferred", _("transferred")
 
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="custody")
     at = models.DateTimeField(auto_now_add=True)
@@ -440,6 +448,9 @@ class CustodyEntry(models.Model):
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     sha256 = models.CharField(max_length=64)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Who the file came from or went to (a person, a channel, an organisation): it can name a
+    # source, so it is sealed like one.
+    counterpart = SealedTextField(_("from or to"), sensitivity=IDENTITY)
 
     class Meta:
         ordering = ["at", "pk"]

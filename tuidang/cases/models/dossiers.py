@@ -102,6 +102,9 @@ class Dossier(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     handed_over_at = models.DateTimeField(null=True, blank=True)
+    # Where the dossier's anchor entry (``tuidang/dossier/v1``) sits in the transparency log,
+    # once anchored: proof of what was handed over, and by when.
+    log_index = models.PositiveBigIntegerField(null=True, blank=True)
 
     objects = DossierQuerySet.as_manager()
 
