@@ -47,7 +47,7 @@ class PageComments(models.Model):
         "wagtailcore.Page",
         on_delete=models.CASCADE,
         related_name="comment_settings",
-        verbose_name=_("page"),
+        verbose_name=_("Page"),
     )
     # Editors close a page's comments by hand whatever its age.
     enabled = models.BooleanField(

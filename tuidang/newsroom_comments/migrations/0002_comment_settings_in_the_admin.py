@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='pagecomments',
             name='page',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='comment_settings', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='page'),
+            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='comment_settings', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='Page'),
         ),
         migrations.RunPython(grant, revoke),
     ]
