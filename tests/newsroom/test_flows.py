@@ -106,7 +106,9 @@ class ScheduledPublishingTests(BaseTestCase):
             self.assertEqual(
                 self.client.get(f"/{language}/news/world/scheduled/", **READER).status_code, 404
             )
-            self.assertNotIn("定时发布", self.client.get(f"/{language}/news/world/").content.decode())
+            self.assertNotIn(
+                "定时发布", self.client.get(f"/{language}/news/world/").content.decode()
+            )
         self.assertEqual(self.feed_ids(), [])
 
         with time_machine.travel(START.replace(hour=10, minute=1), tick=False):
@@ -189,8 +191,8 @@ class NewsCommentsFeedTests(BaseTestCase):
                     self.assertEqual(entry.author, "乙")
                     self.assertEqual(entry.summary, "公开的评论")
                     self.assertEqual(
-                        entry.link, f"http://{host}/{language}/news/world/talked/#comment-"
-                        f"{self.shown.pk}"
+                        entry.link,
+                        f"http://{host}/{language}/news/world/talked/#comment-{self.shown.pk}",
                     )
                     text = response.content.decode()
                     for hidden in ("未审的评论", "拒绝的评论", "草稿上的评论", "c0ffee"):

@@ -153,9 +153,7 @@ def published_on_public_pages() -> CommentQuerySet:
     show. A comment on an unpublished or private page stays out of every feed."""
     from wagtail.models import Page
 
-    return Comment.objects.approved().filter(
-        page__in=Page.objects.live().public().values("pk")
-    )
+    return Comment.objects.approved().filter(page__in=Page.objects.live().public().values("pk"))
 
 
 def newest_for_feed(limit: int) -> list[dict]:
