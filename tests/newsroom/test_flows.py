@@ -1,8 +1,10 @@
 """Editors' and readers' flows end to end over HTTP: an article scheduled in the Wagtail
 admin goes live when the worker's round comes after its time; the news comments feed; comment
-settings edited in the admin; comments closing on an article page."""
+settings edited in the admin; comments closing on an article page; following from an article
+page through a real SMTP server to the next article's mail and its one-click unsubscribe."""
 
 import io
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,15 +12,18 @@ import feedparser
 import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.base import BaseTestCase, login_verified, make_staff
+from tests.mailserver import MailServerMixin
 from tests.newsroom.helpers import make_article, make_category
+from tests.newsroom_mail.pages import run_ready_tasks
 from tuidang.accounts.models import AuditEvent
 from tuidang.newsroom.models import ArticlePage
 from tuidang.newsroom_comments.models import Comment, PageComments, State
+from tuidang.newsroom_subscriptions.models import Subscriber
 
 LANGUAGES = ("zh-hans", "zh-hant", "en")
 HOSTS = ["news.example", "mirror.example", "abcdefghijklmnop.onion", "testserver"]
@@ -289,3 +294,69 @@ class CommentSettingsTests(BaseTestCase):
         login_verified(self.client, self.mo)
         response = self.client.get("/cms/snippets/newsroom_comments/pagecomments/add/")
         self.assertEqual(response.status_code, 403)
+
+
+FOLLOW_LINK = re.compile(r"https?://\S+/follow/confirm/\d+/\w+/")
+
+
+@override_settings(FOLLOWERS_SITE_URL="https://news.example")
+class FollowTheNewsroomTests(MailServerMixin, BaseTestCase):
+    """A reader follows from an article page; an article an editor publishes in the admin is
+    mailed to them through a real SMTP server; the mail's one-click unsubscribe works."""
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+        self.ed = make_staff("ed", "editor")
+        self.world = make_category("world")
+        self.article = make_article(self.world, "已有的文章", slug="old")
+
+    def run_tasks(self) -> None:
+        """The worker's rounds until nothing is left (tasks enqueue others on commit)."""
+        while True:
+            with self.captureOnCommitCallbacks(execute=True):
+                if not run_ready_tasks():
+                    return
+
+    def test_follow_from_an_article_confirm_get_the_next_article_and_unsubscribe(self):
+        for language in LANGUAGES:
+            address = f"reader-{language}@example.org"
+            html = self.client.get(f"/{language}/news/world/old/", **READER).content.decode()
+            self.assertIn(f'href="/{language}/follow/"', html)
+            with self.captureOnCommitCallbacks(execute=True):
+                self.client.post(f"/{language}/follow/", {"address": address, "frequency": "post"})
+            self.run_tasks()
+            [confirmation] = self.mailserver.to(address)
+            link = FOLLOW_LINK.search(self.mailserver.text(confirmation))[0]
+            self.client.post(link.removeprefix("https://news.example"))
+        self.assertEqual(Subscriber.objects.active().count(), 3)
+        self.mailserver.clear()
+
+        login_verified(self.client, self.ed)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                f"/cms/pages/add/newsroom/articlepage/{self.world.pk}/",
+                article_form(
+                    title="新文章：三退大潮", slug="wave", **{"action-publish": "action-publish"}
+                ),
+            )
+        self.assertEqual(response.status_code, 302)
+        self.client.logout()
+        self.run_tasks()
+        self.assertEqual(len(self.mailserver.messages), 3)
+        for language in LANGUAGES:
+            [message] = self.mailserver.to(f"reader-{language}@example.org")
+            self.assertEqual(str(message["Subject"]).strip(), "新文章：三退大潮")
+            self.assertIn("/news/world/wave/", self.mailserver.text(message))
+            self.assertEqual(message["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+            unsubscribe = message["List-Unsubscribe"].strip().strip("<>")
+            path = unsubscribe.removeprefix("https://news.example")
+            self.assertTrue(path.startswith(f"/{language}/follow/unsubscribe/"), path)
+            self.assertContains(self.client.get(path), "<form")  # GET changes nothing
+            self.assertEqual(Subscriber.objects.active().count(), 3 - LANGUAGES.index(language))
+            provider = Client(enforce_csrf_checks=True)  # the mail provider: no token, no cookie
+            response = provider.post(
+                path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+            )
+            self.assertEqual(response.status_code, 200)
+        self.assertFalse(Subscriber.objects.exists())
