@@ -360,3 +360,58 @@ class FollowTheNewsroomTests(MailServerMixin, BaseTestCase):
             )
             self.assertEqual(response.status_code, 200)
         self.assertFalse(Subscriber.objects.exists())
+
+
+@override_settings(ALLOWED_HOSTS=HOSTS, FEED_AUTHORITY="news.example,2026")
+class TwoPersonApprovalInTheAdminTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+        self.ed = make_staff("ed", "editor")
+        self.eve = make_staff("eve", "editor")
+        self.world = make_category("world")
+        call_command("newsroom", "two-person", "on", verbosity=0, stdout=io.StringIO())
+
+    def test_an_editor_submits_in_the_admin_and_a_second_editor_approves_to_publish(self):
+        login_verified(self.client, self.ed)
+        add = f"/cms/pages/add/newsroom/articlepage/{self.world.pk}/"
+        # The form offers submitting for approval, and publishing alone is refused.
+        self.assertContains(self.client.get(add), "action-submit")
+        self.client.post(add, article_form(slug="alone", **{"action-publish": "action-publish"}))
+        self.assertFalse(ArticlePage.objects.filter(slug="alone", live=True).exists())
+        response = self.client.post(
+            add,
+            article_form(title="两人审核", slug="reviewed", **{"action-submit": "action-submit"}),
+        )
+        self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
+        article = ArticlePage.objects.get(slug="reviewed")
+        self.assertFalse(article.live)
+        task_state = article.current_workflow_task_state
+        self.assertEqual(task_state.status, "in_progress")
+        self.assertEqual(self.client.get("/en/news/world/reviewed/", **READER).status_code, 404)
+
+        login_verified(self.client, self.eve)
+        dashboard = self.client.get("/cms/").content.decode()
+        self.assertIn("两人审核", dashboard)  # waiting in the second editor's dashboard
+        response = self.client.post(
+            f"/cms/pages/workflow/action/{article.pk}/approve/{task_state.pk}/", {}
+        )
+        self.assertIn(response.status_code, (200, 302))
+        self.client.logout()
+        article.refresh_from_db()
+        self.assertTrue(article.live)
+        for language in LANGUAGES:
+            listing = self.client.get(f"/{language}/news/world/", **READER).content.decode()
+            self.assertIn("两人审核", listing)
+        parsed = feedparser.parse(
+            self.client.get("/en/news/world/feed/", HTTP_HOST="mirror.example").content
+        )
+        self.assertEqual(
+            [e.id for e in parsed.entries], [f"tag:news.example,2026:news/{article.pk}"]
+        )
+        self.assertTrue(
+            AuditEvent.objects.filter(actor=self.ed, action="cms.workflow.start").exists()
+        )
+        self.assertTrue(
+            AuditEvent.objects.filter(actor=self.eve, action="cms.workflow.approve").exists()
+        )
