@@ -64,6 +64,26 @@ class DemoTests(BaseTestCase):
         days_seen = {s.declared_on for s in submissions}
         assert (max(days_seen) - min(days_seen)).days > 600
         assert Call.objects.filter(outcome=CallOutcome.HARASSMENT).exists()
+        self.assert_newsroom_filled()
+
+    def assert_newsroom_filled(self) -> None:
+        """Issue 11, point 10: 30+ articles in 4+ categories in the three languages, reprints,
+        comments open and closed, followers and view counts for top posts."""
+        from tuidang.newsroom.models import ArticlePage, CategoryPage, HourlyView
+        from tuidang.newsroom_comments.models import Comment, comments_open
+        from tuidang.newsroom_subscriptions.models import Subscriber
+
+        articles = ArticlePage.objects.live()
+        assert articles.count() >= 30
+        categories = set(articles.values_list("category", flat=True))
+        assert len(categories) >= 4 and CategoryPage.objects.live().count() >= 4
+        assert {"zh-hans", "zh-hant", "en"} <= set(articles.values_list("language", flat=True))
+        assert articles.exclude(reprint_source="").exists()
+        assert Comment.objects.approved().exists()
+        states = {comments_open(article) for article in articles}
+        assert states == {True, False}
+        assert Subscriber.objects.active().exists()
+        assert HourlyView.objects.exists()
 
     def test_prints_a_working_login_with_a_second_factor(self):
         output = run_demo("--declarations", "20", "--url", "http://example.test:8080/")

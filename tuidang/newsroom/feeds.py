@@ -132,8 +132,9 @@ def feed_response(request: HttpRequest, listing, *, language: str, atom: bool) -
 
 # --- Comments ---------------------------------------------------------------------------------
 
-# The comments app (issue 11, "newsmail") registers a function here that returns the newest
-# published comments as dicts: {"id", "article" (an ArticlePage), "author", "text", "created"}.
+# The comments app registers a function here (``newsroom_comments.apps``) that returns the
+# newest approved comments on public pages as dicts: {"id", "article" (a page), "author" (the
+# display name, nothing else about the commenter), "text", "created"}.
 COMMENT_SOURCES: list[Callable[[int], list[dict]]] = []
 
 

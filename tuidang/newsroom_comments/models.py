@@ -44,15 +44,33 @@ class PageComments(models.Model):
     """A page's comment settings; a page without a row takes the defaults (open, N days)."""
 
     page = models.OneToOneField(
-        "wagtailcore.Page", on_delete=models.CASCADE, related_name="comment_settings"
+        "wagtailcore.Page",
+        on_delete=models.CASCADE,
+        related_name="comment_settings",
+        verbose_name=_("Page"),
     )
     # Editors close a page's comments by hand whatever its age.
-    enabled = models.BooleanField(default=True)
+    enabled = models.BooleanField(
+        _("comments open"),
+        default=True,
+        help_text=_("Untick to close this page's comments now, whatever its age."),
+    )
     # Days after first publication that comments stay open; None: TUIDANG_COMMENTS_OPEN_DAYS.
-    open_days = models.PositiveIntegerField(null=True, blank=True)
+    open_days = models.PositiveIntegerField(
+        _("days open"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days after first publication that comments stay open. Empty: the site's setting."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("comment settings")
+        verbose_name_plural = _("comment settings")
 
     def __str__(self) -> str:
-        return f"comments of page {self.page_id}"
+        return str(self.page)
 
 
 def closes_at(page) -> datetime | None:
@@ -121,3 +139,34 @@ class Comment(models.Model):
                 reason=reason,
             )
         self.refresh_from_db()
+
+
+def tag_uri(comment_id: int) -> str:
+    """A comment's permanent id in feeds (RFC 4151), under the configured authority, never the
+    request's host: the same on the main site, a mirror and the onion address, and the same
+    in the comments app's feed and the news index's."""
+    return f"tag:{settings.FEED_AUTHORITY}:news/comment/{comment_id}"
+
+
+def published_on_public_pages() -> CommentQuerySet:
+    """Approved comments on pages a reader can open (live, no view restriction): what feeds
+    show. A comment on an unpublished or private page stays out of every feed."""
+    from wagtail.models import Page
+
+    return Comment.objects.approved().filter(page__in=Page.objects.live().public().values("pk"))
+
+
+def newest_for_feed(limit: int) -> list[dict]:
+    """The news index's comments feed source (``tuidang.newsroom.feeds.COMMENT_SOURCES``):
+    the display name and the text, nothing else about the commenter."""
+    comments = published_on_public_pages().select_related("page").order_by("-created", "-id")
+    return [
+        {
+            "id": comment.pk,
+            "article": comment.page.specific,
+            "author": comment.name,
+            "text": comment.body,
+            "created": comment.created,
+        }
+        for comment in comments[:limit]
+    ]

@@ -16,7 +16,14 @@ from tuidang import ratelimit
 from tuidang.accounts.decorators import staff_required
 from tuidang.accounts.models import MODERATOR
 from tuidang.newsroom_comments.forms import CommentForm
-from tuidang.newsroom_comments.models import Comment, State, commenter_key, comments_open
+from tuidang.newsroom_comments.models import (
+    Comment,
+    State,
+    commenter_key,
+    comments_open,
+    published_on_public_pages,
+    tag_uri,
+)
 from tuidang.newsroom_comments.moderation import holds_for
 
 RATE_WINDOW_SECONDS = 600
@@ -76,12 +83,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "newsroom_comments/queue.html", {"comments": pending})
 
 
-def _tag_uri(comment: Comment) -> str:
-    # RFC 4151 tag: URI under the configured authority, never the request's host, so the id
-    # is the same on the main site, a mirror and the onion address.
-    return f"tag:{settings.FEED_AUTHORITY},{comment.created:%Y-%m-%d}:comment/{comment.pk}"
-
-
 class CommentsFeed(Feed):
     """The latest published comments on every page, in the reader's language's words."""
 
@@ -95,7 +96,7 @@ class CommentsFeed(Feed):
         return _("The latest published comments.")
 
     def items(self):
-        return Comment.objects.approved().select_related("page").order_by("-created", "-id")[:50]
+        return published_on_public_pages().select_related("page").order_by("-created", "-id")[:50]
 
     def item_title(self, item: Comment) -> str:
         return _("%(name)s on “%(title)s”") % {"name": item.name, "title": item.page.title}
@@ -107,7 +108,7 @@ class CommentsFeed(Feed):
         return f"{item.page.url or '/'}#comment-{item.pk}"
 
     def item_guid(self, item: Comment) -> str:
-        return _tag_uri(item)
+        return tag_uri(item.pk)
 
     item_guid_is_permalink = False
 
