@@ -393,7 +393,11 @@ TOP_POSTS_FLUSH_SECONDS = env_int("TUIDANG_TOP_POSTS_FLUSH_SECONDS", 60)
 # The top posts and the topic counts in the sidebar are recomputed at most this often.
 TOP_POSTS_CACHE_SECONDS = 60
 ARTICLES_PER_PAGE = 20
+# A feed lists the newest this many articles of its list (whole bodies: 20 are about 120 KB).
 FEED_ITEMS = env_int("TUIDANG_FEED_ITEMS", 20)
+# Rendered feeds and article bodies are kept at most this long (seconds): tally numbers in a
+# kept feed are at most this old; a publication replaces them at once (newsroom/caching.py).
+NEWS_CACHE_SECONDS = env_int("TUIDANG_NEWS_CACHE_SECONDS", 300)
 
 # --- Logging: never a client address, user agent or request body ---------------------------
 LOG_DIR = DATA_DIR / "logs"
