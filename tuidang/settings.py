@@ -341,6 +341,9 @@ FOLLOWERS_PAGE_MODELS = ["newsroom.articlepage"]
 FOLLOWERS_BATCH_SIZE = env_int("TUIDANG_FOLLOWERS_BATCH_SIZE", 500)
 FOLLOWERS_PER_DOMAIN_PER_BATCH = env_int("TUIDANG_FOLLOWERS_PER_DOMAIN_PER_BATCH", 100)
 FOLLOWERS_BATCH_PAUSE = env_int("TUIDANG_FOLLOWERS_BATCH_PAUSE", 30)
+# A batch marks its sent deliveries this many at a time: a worker killed mid-batch sends at
+# most this many messages again.
+FOLLOWERS_MARK_EVERY = env_int("TUIDANG_FOLLOWERS_MARK_EVERY", 25)
 FOLLOWERS_CONFIRM_DAYS = 7
 FOLLOW_REQUESTS_PER_10_MINUTES = 10
 

@@ -76,7 +76,7 @@ def sidebar() -> dict:
         **data,
         "top_posts": posts,
         "top_by_views": by_views,
-        "did_you_know": random.choice(quotes) if quotes else None,  # noqa: S311 - not a secret
+        "did_you_know": random.choice(quotes) if quotes else None,
     }
 
 
