@@ -138,3 +138,23 @@ class QueryCountTests(NewsTestCase):
         mirror = self.get(url, HTTP_HOST="mirror.example").content.decode()
         self.assertIn('href="http://mirror.example/', mirror)
         self.assertNotIn("testserver", mirror)
+
+    def test_a_feed_quoting_a_statement_is_rendered_afresh(self):
+        # Its author may withdraw the statement: no copy of the feed may outlive that.
+        make_article(
+            self.world,
+            "声明",
+            slug="statement",
+            body=[paragraph("见声明"), {"type": "statement", "value": {"leaf_index": 99}}],
+        )
+        for language in LANGUAGES:
+            with self.subTest(language=language):
+                url = self.urls(language)["rss"]
+                self.cold(url)
+                again, response = self.queries(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(self.queries(url)[0], again)
+                # the other category's feed, with no statement in it, is kept
+                other = url.replace("/world/", "/china/")
+                self.queries(other)
+                self.assertLess(self.queries(other)[0], again)

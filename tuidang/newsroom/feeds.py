@@ -11,7 +11,8 @@ a 304 and no body, and nothing is rendered. A feed lists the newest ``FEED_ITEMS
 (20). The rendered feed is kept under its ``ETag`` (which names the host, the path, the list's
 newest publication and size and the listing page's own) for ``NEWS_CACHE_SECONDS``: a
 publication changes the ETag, so the next request renders afresh; nothing about the reader is
-in the key or the feed.
+in the key or the feed. A feed quoting a published statement is not kept (its author may
+withdraw it); tally numbers in a kept feed are at most ``NEWS_CACHE_SECONDS`` old.
 """
 
 import hashlib
@@ -98,8 +99,13 @@ def feed_response(request: HttpRequest, listing, *, language: str, atom: bool) -
     key = f"news:feed:{etag}"
     found = cache.get(key)
     if found is None:
-        found = _render_feed(request, listing, articles, language=language, atom=atom)
-        cache.set(key, found, settings.NEWS_CACHE_SECONDS)
+        content_type, body, statements = _render_feed(
+            request, listing, articles, language=language, atom=atom
+        )
+        found = (content_type, body)
+        # A statement its author withdraws must leave at once: a feed quoting one is not kept.
+        if not statements:
+            cache.set(key, found, settings.NEWS_CACHE_SECONDS)
     content_type, body = found
     response = HttpResponse(body, content_type=content_type)
     response["ETag"] = etag
@@ -131,7 +137,9 @@ def _render_feed(request: HttpRequest, listing, articles, *, language: str, atom
         .select_related("category")
         .prefetch_related("category__names", "tagged_items__tag")
     )
+    statements = False
     for article in newest[: settings.FEED_ITEMS]:
+        statements = statements or any(b.block_type == "statement" for b in article.body)
         generator.add_item(
             title=article.title,
             link=base + article.get_url(request),
@@ -147,7 +155,7 @@ def _render_feed(request: HttpRequest, listing, articles, *, language: str, atom
                 *article.tag_names(),
             ],
         )
-    return generator.content_type, generator.writeString("utf-8").encode()
+    return generator.content_type, generator.writeString("utf-8").encode(), statements
 
 
 # --- Comments ---------------------------------------------------------------------------------
