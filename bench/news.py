@@ -9,6 +9,7 @@ so every article request is also counted for the top posts (one database write e
 - ``static``: /static/tuidang/site.css through the whole middleware stack;
 - ``article``: an article page (about 9 KB, six blocks);
 - ``feed``: a category's RSS feed, 20 whole articles (about 120 KB);
+- ``atom``: the same category's Atom feed;
 - ``feed 304``: the same feed with If-None-Match (what a well-behaved poller costs).
 
 Usage (figures in bench/RESULTS.md, "Newsroom")::
@@ -57,6 +58,7 @@ def main() -> None:
             "static": f"{base}/static/tuidang/site.css",
             "article": f"{base}/en/news/cat-{middle % 4}/a-{middle}/",
             "feed": f"{base}/en/news/cat-1/feed/",
+            "atom": f"{base}/en/news/cat-1/feed/atom/",
         }
         try:
             request = urllib.request.Request(
@@ -68,8 +70,10 @@ def main() -> None:
                 ("static", urls["static"], BROWSER),
                 ("article", urls["article"], BROWSER),
                 ("feed", urls["feed"], BROWSER),
+                ("atom", urls["atom"], BROWSER),
                 ("feed 304", urls["feed"], (*BROWSER, f"If-None-Match: {etag}")),
             ]
+            print(f"load average {os.getloadavg()[0]:.1f} at the start")
             print(
                 f"{os.cpu_count()} cores; granian {args.workers} workers; {args.articles} articles; "
                 f"wrk -t2 -c{args.connections} -d{args.duration}s"

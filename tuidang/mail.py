@@ -86,6 +86,38 @@ def _render_text(template_name: str, context: Mapping[str, Any]) -> str:
     )
 
 
+def render(
+    name: str, context: Mapping[str, Any], *, language: str | None = None
+) -> tuple[str, str, str]:
+    """The subject, text and HTML of the message ``name`` in ``language`` (see make_message)."""
+    full_context = {"site_name": settings.SITE_NAME, **context}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = _render_text(f"emails/{name}-subject.txt", full_context)
+        text = _render_text(f"emails/{name}-body.txt", full_context)
+        html = render_to_string(f"emails/{name}-body.html", full_context)
+    return " ".join(subject.split()), text, html
+
+
+def build_message(
+    rendered: tuple[str, str, str],
+    to: str | Sequence[str],
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    """A message from what ``render`` made, to ``to``, with its own Message-ID."""
+    subject, text, html = rendered
+    recipients = [to] if isinstance(to, str) else list(to)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+        headers={"Message-ID": make_msgid(domain=sender_domain()), **(headers or {})},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 def make_message(
     name: str,
     to: str | Sequence[str],
@@ -100,21 +132,7 @@ def make_message(
     added as they are (e.g. List-Unsubscribe). The Message-ID names the sender's domain, not
     the server's host name.
     """
-    recipients = [to] if isinstance(to, str) else list(to)
-    full_context = {"site_name": settings.SITE_NAME, **context}
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = _render_text(f"emails/{name}-subject.txt", full_context)
-        text = _render_text(f"emails/{name}-body.txt", full_context)
-        html = render_to_string(f"emails/{name}-body.html", full_context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
-        headers={"Message-ID": make_msgid(domain=sender_domain()), **(headers or {})},
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+    return build_message(render(name, context, language=language), to, headers=headers)
 
 
 def send(messages: EmailMessage | Sequence[EmailMessage]) -> int:

@@ -345,6 +345,9 @@ FOLLOWERS_PAGE_MODELS = ["newsroom.articlepage"]
 FOLLOWERS_BATCH_SIZE = env_int("TUIDANG_FOLLOWERS_BATCH_SIZE", 500)
 FOLLOWERS_PER_DOMAIN_PER_BATCH = env_int("TUIDANG_FOLLOWERS_PER_DOMAIN_PER_BATCH", 100)
 FOLLOWERS_BATCH_PAUSE = env_int("TUIDANG_FOLLOWERS_BATCH_PAUSE", 30)
+# A batch marks its sent deliveries this many at a time: a worker killed mid-batch sends at
+# most this many messages again.
+FOLLOWERS_MARK_EVERY = env_int("TUIDANG_FOLLOWERS_MARK_EVERY", 25)
 FOLLOWERS_CONFIRM_DAYS = 7
 FOLLOW_REQUESTS_PER_10_MINUTES = 10
 
@@ -397,7 +400,11 @@ TOP_POSTS_FLUSH_SECONDS = env_int("TUIDANG_TOP_POSTS_FLUSH_SECONDS", 60)
 # The top posts and the topic counts in the sidebar are recomputed at most this often.
 TOP_POSTS_CACHE_SECONDS = 60
 ARTICLES_PER_PAGE = 20
+# A feed lists the newest this many articles of its list (whole bodies: 20 are about 120 KB).
 FEED_ITEMS = env_int("TUIDANG_FEED_ITEMS", 20)
+# Rendered feeds and article bodies are kept at most this long (seconds): tally numbers in a
+# kept feed are at most this old; a publication replaces them at once (newsroom/caching.py).
+NEWS_CACHE_SECONDS = env_int("TUIDANG_NEWS_CACHE_SECONDS", 300)
 
 # --- Logging: never a client address, user agent or request body ---------------------------
 LOG_DIR = DATA_DIR / "logs"

@@ -169,6 +169,27 @@ class FollowersTestCase(MailServerMixin, BaseTestCase):
         self.assertEqual(counts, [10, 12, 12])
         self.assertFalse(Delivery.objects.filter(sent_at__isnull=True).exists())
 
+    @override_settings(FOLLOWERS_MARK_EVERY=2)
+    def test_one_rendering_per_language_and_each_follower_gets_their_own_link(self):
+        followers = [self.make_follower(f"r{i}@d{i}.example", LANGUAGES[i % 3]) for i in range(7)]
+        with self.captureOnCommitCallbacks(execute=True):
+            publish("各自的退订链接")
+        self.run_tasks()
+        self.assertFalse(Delivery.objects.filter(sent_at__isnull=True).exists())
+        by_address = {m["To"]: m for m in self.mailserver.messages}
+        read_it = {"zh-hans": "阅读全文：", "zh-hant": "閱讀全文：", "en": "Read it:"}
+        for i, follower in enumerate(followers):
+            with self.subTest(follower=i):
+                message = by_address[f"r{i}@d{i}.example"]
+                own = f"/{follower.language}/follow/unsubscribe/{follower.pk}/"
+                text = self.mailserver.text(message)
+                self.assertIn(own, text)
+                self.assertIn(read_it[follower.language], text)
+                self.assertIn(own, message["List-Unsubscribe"])
+                html = self.mailserver.html(message)
+                self.assertIn(f'href="https://news.example{own}', html)
+                self.assertNotIn("unsubscribe.invalid", text + html)
+
     def make_follower(self, address: str, language: str = "en") -> Subscriber:
         return Subscriber.objects.create(
             address_hash=crypto.lookup_hash(address),

@@ -6,13 +6,21 @@ URI under ``settings.FEED_AUTHORITY``: the same item has the same id wherever it
 a reader that moves from the main site to a mirror does not see every post again.
 
 Each feed answers conditional requests: ``ETag`` and ``Last-Modified`` come from the newest
-publication time in the list, so a poller that has the current feed gets a 304 and no body.
+publication time in the list (one aggregate query), so a poller that has the current feed gets
+a 304 and no body, and nothing is rendered. A feed lists the newest ``FEED_ITEMS`` articles
+(20). The rendered feed is kept under its ``ETag`` (which names the host, the path, the list's
+newest publication and size and the listing page's own) for ``NEWS_CACHE_SECONDS``: a
+publication changes the ETag, so the next request renders afresh; nothing about the reader is
+in the key or the feed. A feed quoting a published statement is not kept (its author may
+withdraw it); tally numbers in a kept feed are at most ``NEWS_CACHE_SECONDS`` old.
 """
 
 import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -63,32 +71,51 @@ def render_body(request: HttpRequest, article) -> str:
     )
 
 
-def _conditional(request: HttpRequest, articles, language: str):
+def _conditional(request: HttpRequest, listing, articles, language: str):
     """The validators of a list: its newest publication time and a hash of what the feed
     depends on, host included (links in the feed are the host's)."""
-    newest = articles.order_by("-last_published_at").values_list("last_published_at", flat=True)
-    last = newest.first()
-    count = articles.count()
+    found = articles.order_by().aggregate(last=Max("last_published_at"), count=Count("pk"))
+    last = found["last"]
     stamp = last.timestamp() if last else 0
+    own = listing.last_published_at.timestamp() if listing.last_published_at else 0
     seed = (
-        f"{request.get_host()}|{request.path}|{language}|{stamp}|{count}|{settings.FEED_AUTHORITY}"
+        f"{request.scheme}|{request.get_host()}|{request.path}|{language}|{stamp}|"
+        f"{found['count']}|{own}|{settings.FEED_AUTHORITY}|{settings.FEED_ITEMS}"
     )
     etag = '"' + hashlib.sha256(seed.encode()).hexdigest()[:32] + '"'
     return etag, (int(stamp) if last else None)
 
 
 def feed_response(request: HttpRequest, listing, *, language: str, atom: bool) -> HttpResponse:
-    from tuidang.newsroom.models import CategoryPage
-
     if language and language not in settings.NEWS_LANGUAGES:
         raise Http404
     articles = listing.articles()
     if language:
         articles = articles.filter(language=language)
-    etag, last_modified = _conditional(request, articles, language)
+    etag, last_modified = _conditional(request, listing, articles, language)
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
         return not_modified
+    key = f"news:feed:{etag}"
+    found = cache.get(key)
+    if found is None:
+        content_type, body, statements = _render_feed(
+            request, listing, articles, language=language, atom=atom
+        )
+        found = (content_type, body)
+        # A statement its author withdraws must leave at once: a feed quoting one is not kept.
+        if not statements:
+            cache.set(key, found, settings.NEWS_CACHE_SECONDS)
+    content_type, body = found
+    response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    return response
+
+
+def _render_feed(request: HttpRequest, listing, articles, *, language: str, atom: bool):
+    from tuidang.newsroom.models import CategoryPage
 
     base = f"{request.scheme}://{request.get_host()}"
     list_url = listing.get_url(request)
@@ -100,13 +127,19 @@ def feed_response(request: HttpRequest, listing, *, language: str, atom: bool) -
         link=base + list_url,
         description=getattr(listing, "description", "") or listing.listing_name(),
         language=language or None,
-        feed_url=request.build_absolute_uri(),
+        # The feed's own address as served, without a query string: the same for every reader.
+        feed_url=base + request.path,
         feed_guid=f"tag:{settings.FEED_AUTHORITY}:news/feed/{scope}/{language or 'all'}",
         author_name=settings.SITE_NAME,
     )
-    for article in articles.order_by("-first_published_at").select_related("category")[
-        : settings.FEED_ITEMS
-    ]:
+    newest = (
+        articles.order_by("-first_published_at")
+        .select_related("category")
+        .prefetch_related("category__names", "tagged_items__tag")
+    )
+    statements = False
+    for article in newest[: settings.FEED_ITEMS]:
+        statements = statements or any(b.block_type == "statement" for b in article.body)
         generator.add_item(
             title=article.title,
             link=base + article.get_url(request),
@@ -119,15 +152,10 @@ def feed_response(request: HttpRequest, listing, *, language: str, atom: bool) -
             author_name=article.byline or settings.SITE_NAME,
             categories=[
                 article.category.name_in() if article.category else "",
-                *article.tags.names(),
+                *article.tag_names(),
             ],
         )
-    response = HttpResponse(content_type=generator.content_type)
-    generator.write(response, "utf-8")
-    response["ETag"] = etag
-    if last_modified is not None:
-        response["Last-Modified"] = http_date(last_modified)
-    return response
+    return generator.content_type, generator.writeString("utf-8").encode(), statements
 
 
 # --- Comments ---------------------------------------------------------------------------------

@@ -237,7 +237,12 @@ class CategoryPage(ListingMixin, Page):
         # the page table on SQLite (its LIKE cannot use the path index): ~100 ms with 10,000
         # articles. The category column narrows it to this category's articles first.
         if path_components:
-            article = ArticlePage.objects.filter(category=self, slug=path_components[0]).first()
+            article = (
+                ArticlePage.objects.filter(category=self, slug=path_components[0])
+                .select_related("category", "translation_of")
+                .prefetch_related("category__names")
+                .first()
+            )
             if article is not None:
                 return article.route(request, path_components[1:])
         return super().route(request, path_components)
@@ -245,6 +250,10 @@ class CategoryPage(ListingMixin, Page):
     def name_in(self, language: str = "") -> str:
         """The category's name in ``language`` (default: the interface's), else its title."""
         language = language or get_language() or ""
+        # Fetched once per page object (a list or a feed fetches them for all its categories);
+        # names being edited (a preview) are the ones in memory.
+        if "names" not in getattr(self, "_cluster_related_objects", {}):
+            models.prefetch_related_objects([self], "names")
         for name in self.names.all():
             if name.language == language:
                 return name.name
@@ -381,6 +390,11 @@ class ArticlePage(Page):
     @property
     def language_name(self) -> str:
         return language_name(self.language)
+
+    def tag_names(self) -> list[str]:
+        """The tags' names, from ``prefetch_related("tagged_items__tag")`` when a list of
+        articles fetched them together (feeds), else in one query."""
+        return sorted(item.tag.name for item in self.tagged_items.all())
 
     def original(self) -> "ArticlePage":
         source = self.translation_of

@@ -60,9 +60,12 @@ def flush() -> None:
 
 def top_posts(limit: int = 5) -> tuple[list, bool]:
     """The most read live articles of the last ``TOP_POSTS_HOURS`` hours, and whether the list
-    is by views (True) or, lacking data, simply the newest (False). Kept for a minute."""
+    is by views (True) or, lacking data, simply the newest (False). Kept for a minute, and
+    recomputed at once after a publication (caching.py): an unpublished article leaves it."""
+    from tuidang.newsroom import caching
+
     hour = current_hour()
-    key = f"news:top:{hour.isoformat()}:{limit}"
+    key = f"news:top:{caching.generation()}:{hour.isoformat()}:{limit}"
     found = cache.get(key)
     if found is None:
         found = _top_posts(hour, limit)

@@ -40,12 +40,17 @@ def lookup_hash(address: str) -> str:
     return hmac.new(_subkey(b"lookup"), normalise(address).encode(), hashlib.sha256).hexdigest()
 
 
+@functools.cache
+def _seal_box() -> nacl.secret.SecretBox:
+    return nacl.secret.SecretBox(_subkey(b"seal"))
+
+
 def seal(address: str) -> bytes:
-    return bytes(nacl.secret.SecretBox(_subkey(b"seal")).encrypt(normalise(address).encode()))
+    return bytes(_seal_box().encrypt(normalise(address).encode()))
 
 
 def open_box(box: bytes) -> str:
-    return nacl.secret.SecretBox(_subkey(b"seal")).decrypt(bytes(box)).decode()
+    return _seal_box().decrypt(bytes(box)).decode()
 
 
 def link_token(purpose: str, subscriber_id: int, salt: str) -> str:

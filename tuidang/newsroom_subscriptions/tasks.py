@@ -3,9 +3,13 @@
 Tasks take ids only (a task's row keeps its arguments). ``send_batch`` sends at most
 ``FOLLOWERS_BATCH_SIZE`` messages per run over one SMTP connection, at most
 ``FOLLOWERS_PER_DOMAIN_PER_BATCH`` of them to any one domain (large providers throttle or
-block a sender that floods them), marks each one sent as it goes, and enqueues itself again,
+block a sender that floods them), marks them sent in groups of ``FOLLOWERS_MARK_EVERY`` as it
+goes (and what it sent when the batch ends, however it ends), and enqueues itself again,
 ``FOLLOWERS_BATCH_PAUSE`` seconds later, while deliveries remain. A worker that dies mid-batch
-leaves the unsent rows for the next run: at most the one message in flight is sent twice.
+leaves the unmarked rows for the next run: at most one group of messages is sent twice.
+
+Each mailing is rendered once per language per batch: followers' copies differ only in their
+unsubscribe link, put in place of a marker (``UNSUBSCRIBE_MARK``) in the text and the HTML.
 
 A hard bounce at send time (the receiving server answers 5xx to the recipient) suppresses the
 address at once (``Subscriber.suppress``); a temporary failure (4xx, a dropped connection)
@@ -22,10 +26,11 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 from django_tasks import task
 from wagtail.models import Page
 
-from tuidang.mail import make_message
+from tuidang.mail import build_message, make_message, render
 from tuidang.newsroom_subscriptions import crypto
 from tuidang.newsroom_subscriptions.models import (
     Delivery,
@@ -147,6 +152,8 @@ def send_batch(mailing_id: int) -> int:
         .order_by("id")
     )
     per_domain: Counter[str] = Counter()
+    rendered: dict[str, tuple[str, str, str]] = {}
+    done: list[int] = []
     sent = 0
     deferred = False
     connection = get_connection()
@@ -166,11 +173,16 @@ def send_batch(mailing_id: int) -> int:
                 deferred = True
                 continue
             per_domain[domain] += 1
-            message = _message(mailing, pages, subscriber, address)
-            if message is not None:
+            if pages:
+                if subscriber.language not in rendered:
+                    rendered[subscriber.language] = _render(mailing, pages, subscriber.language)
+                message = _personal(rendered[subscriber.language], subscriber, address)
                 sent += _send_one(connection, subscriber, message)
-            Delivery.objects.filter(pk=delivery.pk).update(sent_at=timezone.now())
+            done.append(delivery.pk)
+            if len(done) >= settings.FOLLOWERS_MARK_EVERY:
+                _mark_sent(done)
     finally:
+        _mark_sent(done)
         connection.close()
     if deferred or pending.exists():
         later = timezone.now() + timedelta(seconds=settings.FOLLOWERS_BATCH_PAUSE)
@@ -178,20 +190,37 @@ def send_batch(mailing_id: int) -> int:
     return sent
 
 
-def _message(mailing: Mailing, pages: list[Page], subscriber: Subscriber, address: str):
-    if not pages:
-        return None
+def _mark_sent(done: list[int]) -> None:
+    if done:
+        Delivery.objects.filter(pk__in=done).update(sent_at=timezone.now())
+        done.clear()
+
+
+# Stands for the follower's own unsubscribe link in a message rendered once for many.
+UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/follower-link/"
+
+
+def _render(mailing: Mailing, pages: list[Page], language: str) -> tuple[str, str, str]:
     name = "follow-post" if mailing.kind == Mailing.Kind.POST else "follow-digest"
     context = {
         "pages": [
             {"title": p.title, "url": _url(p.url or "/"), "summary": _summary(p)} for p in pages
         ],
-        "unsubscribe_url": unsubscribe_url(subscriber),
+        "unsubscribe_url": UNSUBSCRIBE_MARK,
         "kind": mailing.kind,
     }
-    return make_message(
-        name, address, context, language=subscriber.language, headers=_list_headers(subscriber)
+    return render(name, context, language=language)
+
+
+def _personal(rendered: tuple[str, str, str], subscriber: Subscriber, address: str):
+    subject, text, html = rendered
+    link = unsubscribe_url(subscriber)
+    own = (
+        subject,
+        text.replace(UNSUBSCRIBE_MARK, link),
+        html.replace(escape(UNSUBSCRIBE_MARK), escape(link)),
     )
+    return build_message(own, address, headers=_list_headers(subscriber))
 
 
 def _summary(page: Page) -> str:
