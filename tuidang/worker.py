@@ -17,7 +17,8 @@ take ids, never names, addresses or other personal data, and return counts; the 
 finished rows after ``TUIDANG_TASK_RESULT_HOURS``. An exception's message is another matter: a
 mail server refusing a recipient names the address, a database error may quote a value. So a
 failed task's row and its log line keep the exception's class and where it was raised, never
-its message (``withhold_messages``).
+its message (``withhold_messages``), unless its class says the message is ours and names no
+person (``message_is_ours = True``, e.g. ``mail.MailNotConfigured``).
 """
 
 from __future__ import annotations
@@ -69,7 +70,11 @@ def without_messages(exc: BaseException) -> str:
             for frame in traceback.extract_tb(current.__traceback__)
         )
         kind = f"{type(current).__module__}.{type(current).__qualname__}"
-        parts.append(f"Traceback (most recent call last):\n{frames}{kind}: (message withheld)\n")
+        # An exception class of ours may vouch that its message names no person.
+        message = (
+            str(current) if getattr(current, "message_is_ours", False) else "(message withheld)"
+        )
+        parts.append(f"Traceback (most recent call last):\n{frames}{kind}: {message}\n")
         current = current.__cause__ or current.__context__
     return "\nwhich came from:\n\n".join(parts)
 
