@@ -15,6 +15,12 @@ requests per second measure what the other users left over. Usage (results in be
     .venv/bin/python bench/intake.py --database sqlite --database postgres --duration 30
     .venv/bin/python bench/intake.py --database sqlite --log both --duration 30
     .venv/bin/python bench/intake.py --database sqlite --tree ../intake-base   # main's code
+    .venv/bin/python bench/intake.py --database sqlite --queue both --duration 60
+
+With ``--queue both`` each database is measured with the intake queue off (the request
+moderates and stores the submission, as main does) and on (the request stores one row; the
+sequencer moderates), alternated; with it on, the run's people/s count only what the sequencer
+has moderated and stored by the time the queue is empty again.
 
 With ``--log both`` each database is measured twice in the same run: first with the log off
 (``serve --skip sequencer``: declarations are accepted but nothing appends them to the log),
@@ -120,12 +126,21 @@ def cpu_by_role(root: int) -> dict[str, float]:
     return roles
 
 
+def wait_for_queue(database: str, data_dir: Path) -> None:
+    """Until the sequencer has moderated every arrival of the intake queue."""
+    deadline = time.monotonic() + 120
+    while query(database, data_dir, "SELECT count(*) FROM declarations_arrival")[0][0]:
+        if time.monotonic() > deadline:
+            raise SystemExit("the sequencer did not empty the intake queue within 120 s")
+        time.sleep(0.05)
+
+
 def signed_size(database: str, data_dir: Path) -> int:
     return query(database, data_dir, SIGNED)[0][0]
 
 
 def start_server(
-    database: str, data_dir: Path, port: int, workers: int, log: bool, tree: Path
+    database: str, data_dir: Path, port: int, workers: int, log: bool, tree: Path, queue=False
 ) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -133,6 +148,7 @@ def start_server(
         "TUIDANG_DATABASE_URL": PG_BENCH if database == "postgres" else "",
         "TUIDANG_RATE_LIMITS": "off",
         "TUIDANG_AUTO_ACCEPT": "on",
+        "TUIDANG_INTAKE_QUEUE": "on" if queue else "off",
         "TUIDANG_LOG_LEVEL": "WARNING",
         # Batches every second however small (production: an hour, docs/privacy.md), so the
         # end-to-end figure measures the batching sequencer, not the wait for a boundary.
@@ -199,16 +215,16 @@ def wrk(
     }
 
 
-def run(database: str, log: bool, args) -> dict:
+def run(database: str, log: bool, args, queue: bool = False) -> dict:
     """One measurement of one server: the ceiling, then intake; returns the figures."""
-    print(f"== {database}, log {'on' if log else 'off'}, {args.family} families, "
-          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"== {database}, log {'on' if log else 'off'}, queue {'on' if queue else 'off'}, "
+          f"{args.family} families, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     if database == "postgres":
         fresh_postgres()
     script = str(ROOT / "bench" / "intake.lua")
     with tempfile.TemporaryDirectory(prefix="tuidang-bench-") as tmp:
         data_dir = Path(tmp)
-        server = start_server(database, data_dir, args.port, args.workers, log, args.tree)
+        server = start_server(database, data_dir, args.port, args.workers, log, args.tree, queue)
         base = f"http://127.0.0.1:{args.port}"
         try:
             wrk(f"{base}/static/tuidang/site.css", 3, args.connections, args.threads)  # warm up
@@ -222,6 +238,8 @@ def run(database: str, log: bool, args) -> dict:
             # every submission for each duplicate check.
             wrk(f"{base}/api/v1/declarations", args.warmup, args.connections, args.threads,
                 script, family=args.family)  # fmt: skip
+            if queue:
+                wait_for_queue(database, data_dir)
             if database == "postgres":
                 query(database, data_dir, "ANALYZE")
             people_before, bodies_before = accepted_counts(database, data_dir)
@@ -229,6 +247,10 @@ def run(database: str, log: bool, args) -> dict:
             started = time.monotonic()
             intake = wrk(f"{base}/api/v1/declarations", args.duration, args.connections,
                          args.threads, script, family=args.family)  # fmt: skip
+            answered = time.monotonic() - started
+            if queue:
+                # Accepted means moderated: until the sequencer has emptied the queue.
+                wait_for_queue(database, data_dir)
             elapsed = time.monotonic() - started
             cpu_after = cpu_by_role(server.pid)
             # The sequencer may still be logging; acceptance itself happened in the request.
@@ -259,13 +281,17 @@ def run(database: str, log: bool, args) -> dict:
         "web_ms_per_body": 1000 * cpu.get("web", 0.0) / max(bodies, 1),
         "db_ms_per_person": 1000 * cpu.get("postgres", 0.0) / max(people, 1),
         "logged_per_s": people / logged_elapsed if logged_elapsed else None,
+        "answered_per_s": intake["requests"] / answered,
     }
     result["ratio"] = result["bodies_per_s"] / result["ceiling_rps"]
     print(f"   ceiling (static file through the same server): {ceiling['rps']:.0f} req/s, "
           f"p50 {ceiling['p50']:.1f} ms, p99 {ceiling['p99']:.1f} ms, "
           f"web CPU {result['ceiling_web_ms']:.2f} ms/request")  # fmt: skip
-    print(f"   intake: {intake['requests']} requests, {intake['non_2xx']} not 2xx, "
+    print(f"   intake: {intake['requests']} requests ({result['answered_per_s']:.0f}/s answered), "
+          f"{intake['non_2xx']} not 2xx, "
           f"socket errors: {intake['socket_errors'] or 'none'}")  # fmt: skip
+    if queue:
+        print(f"   the queue was empty {elapsed - answered:.1f} s after the last request")
     print(f"   submissions by status and flags: {statuses}")
     print(f"   cpu seconds during intake (of {elapsed * (os.cpu_count() or 1):.0f} available): "
           + ", ".join(f"{role} {seconds:.1f}" for role, seconds in cpu.items()))  # fmt: skip
@@ -310,22 +336,32 @@ def main() -> None:
         default="on",
         help="run the sequencer (on, as serve does), skip it (off), or compare the two (both)",
     )
+    parser.add_argument(
+        "--queue",
+        choices=["on", "off", "both"],
+        default="off",
+        help="the intake queue (TUIDANG_INTAKE_QUEUE) on, off, or both alternated; "
+        "with it on, a declaration counts once the sequencer has moderated it",
+    )
     args = parser.parse_args()
     args.tree = args.tree.resolve()
     print(f"nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} before the run; "
           f"code from {args.tree}")  # fmt: skip
     for database in args.database or ["sqlite", "postgres"]:
-        modes = {"on": [True], "off": [False], "both": [False, True]}[args.log]
-        results: dict[bool, list[dict]] = {mode: [] for mode in modes}
+        logs = {"on": [True], "off": [False], "both": [False, True]}[args.log]
+        queues = {"on": [True], "off": [False], "both": [False, True]}[args.queue]
+        modes = [(log, queue) for log in logs for queue in queues]
+        results: dict[tuple, list[dict]] = {mode: [] for mode in modes}
         for _ in range(args.repeat):
-            for log in modes:  # alternated, so that a change in load falls on both sides
-                results[log].append(run(database, log, args))
-        for log, rows in results.items():
+            for log, queue in modes:  # alternated, so that a change in load falls on both sides
+                results[log, queue].append(run(database, log, args, queue))
+        for (log, queue), rows in results.items():
 
             def median(key: str, rows=rows) -> float:
                 return statistics.median(r[key] for r in rows)
 
-            print(f"== {database}, log {'on' if log else 'off'}, median of {len(rows)}: "
+            print(f"== {database}, log {'on' if log else 'off'}, "
+                  f"queue {'on' if queue else 'off'}, median of {len(rows)}: "
                   f"{median('people_per_s'):.0f} people/s, {median('bodies_per_s'):.0f} bodies/s, "
                   f"p99 {median('p99'):.0f} ms, ceiling {median('ceiling_rps'):.0f} req/s, "
                   f"ratio {median('ratio'):.2f}, web CPU {median('web_ms_per_person'):.2f} ms "

@@ -44,11 +44,12 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import transaction
     from django.test import Client
+    from django.utils import timezone
 
     from tuidang.ledger import Checkpoint as CheckpointText
     from tuidang.ledger import parse_proof, sign, verify_proof
     from tuidang.ledger.tiles import ENTRIES_LEVEL, TILE_WIDTH, Tile, decode_bundle, tiles_for_size
-    from tuidang.transparency import logstore
+    from tuidang.transparency import batches, logstore
     from tuidang.transparency.logstore import Checkpoint, LogState, LogTile
 
     call_command("migrate", verbosity=0)
@@ -72,7 +73,12 @@ def main() -> None:
         LogTile.objects.bulk_create(rows)
         LogState.objects.update_or_create(pk=1, defaults={"size": size, "root": root})
         text = CheckpointText(logstore.signer().name, size, root).format()
-        Checkpoint.objects.create(size=size, root=root, note=sign(text, logstore.signer()).decode())
+        Checkpoint.objects.create(
+            size=size,
+            root=root,
+            note=sign(text, logstore.signer()).decode(),
+            batch_time=batches.boundary_at_or_before(timezone.now()),
+        )
     print(f"loaded {LogTile.objects.count():,} tile rows in {time.perf_counter() - started:.0f}s")
 
     client = Client(HTTP_HOST="localhost")

@@ -241,6 +241,9 @@ RATE_LIMIT_SUBMISSIONS_PER_HOUR = env_int("TUIDANG_RATE_LIMIT_SUBMISSIONS_PER_HO
 BURST_THRESHOLD = env_int("TUIDANG_BURST_THRESHOLD", 5)
 # Accept clean submissions at once; "off" sends every submission to the moderator queue.
 AUTO_ACCEPT = env_bool("TUIDANG_AUTO_ACCEPT", True)
+# The intake queue (docs/scaling.md): the partner API stores one row and answers "received";
+# the sequencer moderates queued submissions in batches. Off: moderated in the request.
+INTAKE_QUEUE = env_bool("TUIDANG_INTAKE_QUEUE", False)
 # People one staff account may enter per day (intake, CSV import) that follow the policy above;
 # beyond it, and with the default 0 for all of them, they wait for a second person to accept.
 STAFF_DAILY_QUOTA = env_int("TUIDANG_STAFF_DAILY_QUOTA", 0)

@@ -15,6 +15,7 @@ near-identical text, links, spam words and bursts.
 """
 
 import csv
+import functools
 import io
 import json
 import os
@@ -30,8 +31,8 @@ from django.test import override_settings
 from django.utils import translation
 
 from tests.base import BaseTestCase, no_contacts_key
-from tuidang.declarations import csvimport, schema
-from tuidang.declarations.models import Submission
+from tuidang.declarations import arrivals, csvimport, schema
+from tuidang.declarations.models import Arrival, Submission
 
 NOW = "2026-11-23 10:00Z"
 TODAY = date(2026, 11, 23)
@@ -646,11 +647,19 @@ class IntakeTableTestCase(BaseTestCase):
     # --- The partner API -------------------------------------------------------------------
 
     def api_send(
-        self, step: Step, lang: str, answers: dict | None = None, key: str = "", escaped=True
+        self,
+        step: Step,
+        lang: str,
+        answers: dict | None = None,
+        key: str = "",
+        escaped=True,
+        queued=False,
     ):
         """POST the step's body; JSON bodies with non-ASCII text ``\\u``-escaped (as Python's
         json sends them) or as raw UTF-8 (as most apps send them): the server reads the first
-        the careful way and the second, when it fits the schema, the fast way."""
+        the careful way and the second, when it fits the schema, the fast way. ``queued``: the
+        intake queue is on, so a body taken in is "received" and moderated by the sequencer's
+        batch, run here before its outcome is read."""
         if isinstance(step.body, Raw):
             data, content_type = step.body.data, step.body.content_type
         else:
@@ -673,9 +682,15 @@ class IntakeTableTestCase(BaseTestCase):
                 response.status_code,
                 {k: v for k, v in answer.items() if k != "receipt"},
             ]
+        if queued:
+            self.assertEqual(Arrival.objects.count(), int(response.status_code == 201))
         if response.status_code == 201:
+            if queued:
+                self.assertEqual(answer["status"], "received")
+                self.assertEqual(arrivals.drain(), 1)
             submission = Submission.objects.latest("pk")
-            self.assertEqual(answer["status"], submission.status)
+            if not queued:
+                self.assertEqual(answer["status"], submission.status)
             self.assertEqual(answer["people"], submission.people.count())
             wanted = isinstance(step.body, dict) and step.body.get("receipt") is True
             self.assertEqual(answer["receipt"] is not None, wanted)
@@ -684,6 +699,13 @@ class IntakeTableTestCase(BaseTestCase):
 
     def test_api(self):
         problems = self.run_table(API, self.api_send)
+        self.assertEqual(problems, [], "\n".join(problems))
+
+    @override_settings(INTAKE_QUEUE=True)
+    def test_api_through_the_intake_queue(self):
+        """The same table with the queue on: the same errors at once, the same outcomes and
+        flags once the sequencer's batch has moderated each body."""
+        problems = self.run_table(API, functools.partial(self.api_send, queued=True))
         self.assertEqual(problems, [], "\n".join(problems))
 
     def test_api_raw_utf8(self):
@@ -717,8 +739,9 @@ class IntakeTableTestCase(BaseTestCase):
         ]:
             self.assertIsNone(schema.decode(raw), raw)
 
-    def test_api_answers_word_for_word_in_three_languages(self):
-        """The whole answers (messages included) are the ones recorded before the rules moved."""
+    def answers(self, queued=False) -> tuple[dict[str, list], dict[str, list]]:
+        """The API's whole answers to the table in the three languages, sent escaped and as
+        raw UTF-8."""
         answers: dict[str, list] = {}
         raw_utf8: dict[str, list] = {}
         for lang in LANGUAGES:
@@ -727,7 +750,8 @@ class IntakeTableTestCase(BaseTestCase):
                     cache.clear()
                     for number, step in enumerate(case.steps):
                         if API in step.ways:
-                            self.api_send(step, lang, answers, f"{lang} {case.name} [{number}]")
+                            key = f"{lang} {case.name} [{number}]"
+                            self.api_send(step, lang, answers, key, queued=queued)
                 transaction.set_rollback(True)
             with transaction.atomic():  # and the same bodies as raw UTF-8
                 for case in TABLE:
@@ -735,8 +759,31 @@ class IntakeTableTestCase(BaseTestCase):
                     for number, step in enumerate(case.steps):
                         if API in step.ways and not raw_del(step):
                             key = f"{lang} {case.name} [{number}]"
-                            self.api_send(step, lang, raw_utf8, key, escaped=False)
+                            self.api_send(step, lang, raw_utf8, key, escaped=False, queued=queued)
                 transaction.set_rollback(True)
+        return answers, raw_utf8
+
+    @override_settings(INTAKE_QUEUE=True)
+    def test_api_answers_through_the_queue_word_for_word(self):
+        """With the queue on, the answers are the recorded ones, but for the status of what
+        was taken in: "received" (its outcome is pinned by test_api_through_the_intake_queue)."""
+        answers, raw_utf8 = self.answers(queued=True)
+        recorded = json.loads(ANSWERS.read_text())
+        for status, answer in recorded.values():
+            if status == 201:
+                answer["status"] = "received"
+        mismatches = [
+            f"{key}: got {answers.get(key)}, recorded {recorded[key]}"
+            for key in recorded
+            if answers.get(key) != recorded[key]
+        ]
+        self.assertEqual(mismatches, [], "\n".join(mismatches[:20]))
+        self.assertEqual(set(answers), set(recorded))
+        self.assertEqual(raw_utf8, {key: answers[key] for key in raw_utf8})
+
+    def test_api_answers_word_for_word_in_three_languages(self):
+        """The whole answers (messages included) are the ones recorded before the rules moved."""
+        answers, raw_utf8 = self.answers()
         if os.environ.get("TUIDANG_RECORD_INTAKE_ANSWERS"):
             lines = [
                 f"{json.dumps(key, ensure_ascii=False)}: {json.dumps(answer, ensure_ascii=False)}"

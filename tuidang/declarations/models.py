@@ -213,12 +213,13 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
         return submission, code
 
 
-def _insert(submission: "Submission", rows: list[tuple]) -> None:
+def _insert(submission: "Submission", rows: list[tuple], created_at=None) -> None:
     """Store ``submission`` and its people in three statements of plain SQL (the ORM's
-    compilation of the same inserts was most of an API request's time)."""
+    compilation of the same inserts was most of an API request's time). ``created_at`` is
+    when it arrived (default: now; the intake queue passes the arrival's time)."""
     ops = connection.ops
     fields = Submission._meta
-    now = timezone.now()
+    now = created_at or timezone.now()
     submission.created_at = now
     sealed = submission.sealed_contact
     with connection.cursor() as cursor:
@@ -545,3 +546,26 @@ class TallyCounter(models.Model):
         if prefix:
             rows = rows.filter(key__startswith=prefix)
         return dict(rows.values_list("key", "value"))
+
+
+class Arrival(models.Model):
+    """A submission as it arrived through the intake queue, not yet moderated (``arrivals.py``).
+
+    It holds what the submission will hold and nothing more: the people's aliases, statements,
+    regions and organisation ids (``people``, a JSON list), the sealed contact, the receipt
+    hash, and whether its source sent a burst (the count is kept where the request counts
+    bursts; the hashed source itself is not stored). The sequencer deletes the row in the
+    transaction that stores the submission, so a row only lives until the next batch.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    language = models.CharField(max_length=8, blank=True)
+    declared_on = models.DateField()
+    people = models.JSONField()
+    burst = models.BooleanField(default=False)
+    sealed_contact = models.BinaryField(null=True, blank=True)
+    receipt_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+
+    def __str__(self):
+        return f"arrival #{self.pk}"

@@ -80,7 +80,12 @@ BURST_WINDOW_SECONDS = 600
 
 
 def flags_for(
-    people: list[dict], *, client_key: str | None = None, rows: list[tuple] | None = None
+    people: list[dict],
+    *,
+    client_key: str | None = None,
+    rows: list[tuple] | None = None,
+    burst: bool | None = None,
+    seen: tuple[bool, bool] = (False, False),
 ) -> list[str]:
     """Reasons to hold these people for review; empty when they look clean.
 
@@ -88,7 +93,9 @@ def flags_for(
     ``statement`` and ``region``. ``client_key`` is the hashed source of a public
     submission; staff-entered ones have none and are never flagged as bursts. ``rows`` are
     the same people as ``Submission.objects.submit`` stores them, name keys and fingerprints
-    already computed.
+    already computed. The intake queue counts bursts when the request arrives and passes
+    the outcome as ``burst``; ``seen`` is (duplicate, near-identical text) among the
+    submissions of its batch that the database does not hold yet.
     """
     flags: list[str] = []
     duplicate, similar_text = _duplicate_and_similar_text(
@@ -104,9 +111,9 @@ def flags_for(
         if rows is None
         else [(row[2], row[5], sorted(set(row[6])), row[4]) for row in rows]
     )
-    if duplicate:
+    if duplicate or seen[0]:
         flags.append(Flag.DUPLICATE)
-    if similar_text:
+    if similar_text or seen[1]:
         flags.append(Flag.SIMILAR_TEXT)
     texts = " ".join(f"{p['name']} {p.get('statement', '')}" for p in people)
     if LINK.search(texts):
@@ -114,13 +121,21 @@ def flags_for(
     lowered = texts.casefold()
     if any(word in lowered for word in settings.SPAM_WORDS):
         flags.append(Flag.SPAM_WORD)
-    if client_key and settings.RATE_LIMITS:
-        seen = ratelimit.hit("burst", client_key, BURST_WINDOW_SECONDS)
-        if seen > settings.BURST_THRESHOLD:
-            flags.append(Flag.BURST)
+    if burst is None:
+        burst = is_burst(client_key)
+    if burst:
+        flags.append(Flag.BURST)
     if not flags and not settings.AUTO_ACCEPT:
         flags.append(Flag.MANUAL_REVIEW)
     return [str(flag) for flag in flags]
+
+
+def is_burst(client_key: str | None) -> bool:
+    """Count one submission from ``client_key`` (the hashed source of a public submission);
+    whether its source has now sent more than ``TUIDANG_BURST_THRESHOLD`` in ten minutes."""
+    if not client_key or not settings.RATE_LIMITS:
+        return False
+    return ratelimit.hit("burst", client_key, BURST_WINDOW_SECONDS) > settings.BURST_THRESHOLD
 
 
 def over_staff_quota(entered_by, people: int) -> bool:

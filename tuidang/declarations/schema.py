@@ -109,10 +109,11 @@ class DeclarationCreated(msgspec.Struct):
     """The answer to a declaration that was taken in."""
 
     status: Annotated[
-        Literal["accepted", "pending"],
+        Literal["accepted", "pending", "received"],
         msgspec.Meta(
             description="accepted: counted and published with the next batch of the log; "
-            "pending: held for a moderator."
+            "pending: held for a moderator; received: stored, to be moderated in a moment "
+            "(where the intake queue is on; the receipt page shows what became of it)."
         ),
     ]
     people: Annotated[int, msgspec.Meta(ge=1)]

@@ -14,7 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tuidang import params, ratelimit
-from tuidang.declarations.models import Status, Submission
+from tuidang.declarations import arrivals, regions
+from tuidang.declarations.models import Arrival, Organisation, Status, Submission
 from tuidang.declarations.views.declare import HOUR, retry_after_seconds
 from tuidang.formerrors import field_error
 from tuidang.ledger import format_proof, prove_inclusion
@@ -52,7 +53,16 @@ def receipt(request: HttpRequest) -> HttpResponse:
         return render(request, TEMPLATE, context, status=400)
     if len(code) > CODE_MAX_LENGTH:
         code = ""  # still looked up below, so a long guess takes as long as a short one
-    submission = Submission.objects.filter(receipt_hash=Submission.hash_receipt(code)).first()
+    receipt_hash = Submission.hash_receipt(code)
+    # Both looked up whatever is found: every code costs the same two indexed lookups.
+    arrival = arrivals.find(receipt_hash)
+    submission = Submission.objects.filter(receipt_hash=receipt_hash).first()
+    if submission is None and arrival is not None:
+        response = _received(request, arrival, code)
+        if response is not None:
+            return response
+        # The sequencer stored it while its removal was asked: the submission's removal applies.
+        submission = Submission.objects.filter(receipt_hash=receipt_hash).first()
     if submission is None:
         message = _(
             "No declaration has this receipt code. Check that you typed it exactly as it was shown."
@@ -103,6 +113,31 @@ def receipt(request: HttpRequest) -> HttpResponse:
             if person.leaf_index is not None and person.leaf_index < latest.size:
                 proof = tlog_proof(person.leaf_index, note, reader)
                 person.tlog_proof = proof.decode("utf-8")
+    return render(request, TEMPLATE, context)
+
+
+def _received(request: HttpRequest, arrival: Arrival, code: str) -> HttpResponse | None:
+    """The receipt of a declaration still in the intake queue (``arrivals.py``): received,
+    to be moderated in a moment; removing it deletes it outright. None when the sequencer
+    took it while its removal was asked."""
+    context: dict[str, object] = {"arrival": arrival, "code": code}
+    if request.POST.get("action") == "remove":
+        if request.POST.get("confirm") != "yes":
+            context["confirm_removal"] = True
+            return render(request, TEMPLATE, context)
+        if not arrivals.remove(arrival):
+            return None
+        return render(request, TEMPLATE, {"withdrawn": True})
+    organisations = {o.pk: o for o in Organisation.objects.all()}
+    context["people"] = [
+        {
+            "name": name,
+            "statement": statement,
+            "region_name": regions.name(region) if region else "",
+            "organisations": [organisations[pk] for pk in ids if pk in organisations],
+        }
+        for name, statement, region, ids in arrival.people
+    ]
     return render(request, TEMPLATE, context)
 
 

@@ -1,6 +1,6 @@
 """``tuidang housekeeping``: forget what need not be kept (``tuidang serve`` starts it).
 
-Each run rejects submissions that waited for review longer than ``TUIDANG_RETENTION_DAYS``
+Each run moderates what is left in the intake queue, rejects submissions that waited for review longer than ``TUIDANG_RETENTION_DAYS``
 (reason "expired", counted publicly like any rejection), strips every rejected submission of
 its names, statements, contact and notes, deletes expired sessions, and checkpoints the SQLite
 WAL so that what was deleted leaves the database files too. A run that forgot anything leaves
@@ -15,6 +15,7 @@ from django.utils import timezone
 from tuidang import dbfiles
 from tuidang.accounts.models import AuditEvent, command_line_detail
 from tuidang.background import stop_on_signals
+from tuidang.declarations import arrivals
 from tuidang.declarations.models import Submission
 
 DEFAULT_INTERVAL = 3600.0
@@ -22,6 +23,9 @@ DEFAULT_INTERVAL = 3600.0
 
 def run_once() -> dict[str, int]:
     """One housekeeping pass; returns what it did as counts."""
+    # The intake queue's arrivals are deleted as they are moderated; any left (a sequencer
+    # stopped for longer than an hour) are moderated now, so that retention reaches them too.
+    arrivals.drain()
     done = dict(Submission.objects.purge_expired())
     # Django's clearsessions, done directly so that the count can be reported and audited.
     sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
