@@ -26,7 +26,13 @@ CASES_PER_PAGE = 50
 def case_list(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
-    cases = cases_for_user(request).select_related("owner", "team")
+    # Only what the rows show: a sealed column (current_country) read here would cost one
+    # decryption per row and show nothing the list may show.
+    cases = (
+        cases_for_user(request)
+        .select_related("owner", "team")
+        .only("codename", "kind", "risk", "owner__username", "team__name")
+    )
     # Searched by POST: a name typed here must not end up in a URL (browser history, a proxy's
     # access log).
     query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
