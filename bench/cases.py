@@ -135,7 +135,7 @@ def main() -> None:
         f"{Act.objects.count()} acts in {time.perf_counter() - started:.0f} s"
     )
 
-    def logged_in(who, device) -> BrowserClient:  # type: ignore[no-untyped-def]
+    def logged_in(who, device) -> BrowserClient:
         client = BrowserClient(HTTP_HOST="localhost")
         client.force_login(who)
         session = client.session
@@ -149,7 +149,7 @@ def main() -> None:
     spelling = names.pinyin(target.real_name)
     cw_target = people[per_case * 5 * (args.cases // 10)]  # in a case of the caseworker's team
 
-    def timed(label: str, call) -> None:  # type: ignore[no-untyped-def]
+    def timed(label: str, call) -> None:
         call()  # warm
         times = []
         for _ in range(args.repeat):

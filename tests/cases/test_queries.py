@@ -62,7 +62,7 @@ class QueryCountTests(CasesTestCase):
                     event=event, victim=victim, act_type=self.arrest, victim_status=self.held
                 )
 
-    def queries(self, call) -> int:  # type: ignore[no-untyped-def]
+    def queries(self, call) -> int:
         with CaptureQueriesContext(connection) as captured:
             call()
         return len(captured.captured_queries)

@@ -158,18 +158,17 @@ def dossier_data(
     people.update({p.pk: p for p in Person.objects.filter(pk__in=survivors).only(*shown)})
     # Each victim as one person after merges: the surviving record speaks for the others.
     victims: dict[int, Person] = {}
+    victim_of: dict[int, Person] = {}  # act pk → its victim after merges
     for act in acts:
         person = people[act.victim_id]
         person = people[person.merged_into_id] if person.merged_into_id else person
         victims.setdefault(person.pk, person)
-        act.canonical_victim = person  # type: ignore[attr-defined]
-    merged_spellings: dict[int, list[str]] = {}
-    for merged in Person.objects.filter(merged_into__in=list(victims)).only(
-        "real_name", "other_names", "merged_into"
-    ):
-        merged_spellings.setdefault(merged.merged_into_id, []).extend(
-            [merged.real_name, *merged.other_names.splitlines()]
-        )
+        victim_of[act.pk] = person
+    merged_spellings: dict[int | None, list[str]] = {}
+    for survivor, real_name, other_names in Person.objects.filter(
+        merged_into__in=list(victims)
+    ).values_list("merged_into", "real_name", "other_names"):
+        merged_spellings.setdefault(survivor, []).extend([real_name, *other_names.splitlines()])
     consent = consents(list(victims.values()), profile.recipient_kind)
     labels: dict[int, str] = {}
     named: dict[int, bool] = {}
@@ -204,7 +203,7 @@ def dossier_data(
     timeline: dict[int, dict[str, Any]] = {}
     for act in acts:
         case, event = act.event.case, act.event
-        person = act.canonical_victim  # type: ignore[attr-defined]
+        person = victim_of[act.pk]
         entry = cases.setdefault(
             case.pk, {"codename": case.codename, "events": {}, "victims": {}, "sources": []}
         )
