@@ -6,21 +6,28 @@ with ``--cases`` cases of ``--people`` people and ``--acts`` acts in all (names 
 production, name digests made), then, through Django's test client as a logged-in researcher
 who owns every case, times ``--repeat`` requests each of: the case list's first page, a search
 by codename, a search by a person's name (another spelling than the stored one) and a person's
-page; and builds one dossier (PDF, UN PDF, CSV, JSON) over ``--dossier-cases`` cases. Usage
-(results in bench/RESULTS.md)::
+page, and the same as a caseworker who reaches a fifth of the cases through a team and a few
+by grants (the access rules of ``cases_for_user`` applied); and builds one dossier (PDF, UN
+PDF, CSV, JSON) over ``--dossier-cases`` cases, reporting wall time and the CPU time of this
+process and of the processes it started. ``--source DIR`` runs another checkout's ``tuidang``
+(e.g. ``git archive main``) with the same data and requests, for a before/after comparison.
+Usage (results in bench/RESULTS.md)::
 
     .venv/bin/python bench/cases.py --cases 5000 --people 20000 --acts 100000 --dossier-cases 1000
 """
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--source=")), str(ROOT))
+sys.path.insert(0, SOURCE)
 
 
 def main() -> None:
@@ -31,7 +38,10 @@ def main() -> None:
     parser.add_argument("--dossier-cases", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--source", default=str(ROOT), help="checkout whose tuidang to run")
+    parser.add_argument("--skip-dossier", action="store_true")
     args = parser.parse_args()
+    print(f"source {args.source}; database {args.database_url or 'sqlite'}; load {os.getloadavg()}")
 
     os.environ["TUIDANG_DATA_DIR"] = tempfile.mkdtemp(prefix="tuidang-bench-cases-")
     os.environ["TUIDANG_CASES_KEY_FILE"] = str(Path(tempfile.mkdtemp()) / "cases.key")
@@ -109,20 +119,37 @@ def main() -> None:
         ),
         batch_size=5000,
     )
+    from tuidang.cases.models import CaseGrant, Team
+
+    caseworker = User.objects.create_user("bench-cw", password="x" * 20, is_staff=True)
+    caseworker.groups.add(Group.objects.get(name="caseworker"))
+    cw_device = TOTPDevice.objects.create(user=caseworker, name="d", confirmed=True)
+    team = Team.objects.create(name="bench team")
+    team.members.add(caseworker)
+    Case.objects.filter(pk__in=[c.pk for c in cases[::5]]).update(team=team)
+    CaseGrant.objects.bulk_create(
+        CaseGrant(case=c, user=caseworker, granted_by=user) for c in cases[1:200:10]
+    )
     print(
         f"filled {Case.objects.count()} cases, {Person.objects.count()} people, "
         f"{Act.objects.count()} acts in {time.perf_counter() - started:.0f} s"
     )
 
-    client = BrowserClient(HTTP_HOST="localhost")
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    def logged_in(who, device) -> BrowserClient:
+        client = BrowserClient(HTTP_HOST="localhost")
+        client.force_login(who)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+        return client
+
+    client = logged_in(user, device)
+    cw_client = logged_in(caseworker, cw_device)
     target = people[len(people) // 2]
     spelling = names.pinyin(target.real_name)
+    cw_target = people[per_case * 5 * (args.cases // 10)]  # in a case of the caseworker's team
 
-    def timed(label: str, call) -> None:  # type: ignore[no-untyped-def]
+    def timed(label: str, call) -> None:
         call()  # warm
         times = []
         for _ in range(args.repeat):
@@ -132,11 +159,12 @@ def main() -> None:
             assert response.status_code == 200, response.status_code
         times.sort()
         print(
-            f"{label:<34} p50 {statistics.median(times):7.1f} ms   "
-            f"p90 {times[int(len(times) * 0.9)]:7.1f} ms"
+            f"{label:<40} p50 {statistics.median(times):7.1f} ms   "
+            f"p95 {times[int(len(times) * 0.95)]:7.1f} ms"
         )
 
-    timed("case list, first page", lambda: client.get("/en/cases/"))
+    timed("researcher: case list, first page", lambda: client.get("/en/cases/"))
+    timed("researcher: case list, page 50", lambda: client.get("/en/cases/?page=50"))
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
         import pstats
@@ -147,18 +175,33 @@ def main() -> None:
             client.get("/en/cases/")
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
-    timed("search by codename", lambda: client.post("/en/cases/", {"q": target.case.codename}))
-    timed("search by name (pinyin)", lambda: client.post("/en/cases/", {"q": spelling}))
     timed(
-        "person page",
+        "researcher: search by codename",
+        lambda: client.post("/en/cases/", {"q": target.case.codename}),
+    )
+    timed("researcher: search by name (pinyin)", lambda: client.post("/en/cases/", {"q": spelling}))
+    timed(
+        "researcher: person page",
         lambda: client.get(f"/en/cases/{target.case_id}/people/{target.pk}/"),
     )
+    timed("caseworker: case list, first page", lambda: cw_client.get("/zh-hans/cases/"))
+    timed(
+        "caseworker: search by codename",
+        lambda: cw_client.post("/zh-hans/cases/", {"q": cw_target.case.codename}),
+    )
+    timed(
+        "caseworker: search by name (pinyin)",
+        lambda: cw_client.post("/zh-hans/cases/", {"q": names.pinyin(cw_target.real_name)}),
+    )
+    if args.skip_dossier:
+        return
     timed("counts over every case", lambda: client.get("/en/cases/counts/"))
 
     from tuidang.cases.models import RedactionProfile
 
     profile = RedactionProfile.objects.get(recipient_kind__code="government")
     chosen = Case.objects.order_by("pk")[: args.dossier_cases]
+    cpu = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
@@ -196,9 +239,17 @@ def main() -> None:
     made, files = dossier.build(
         chosen, dossier.Filters(), profile, title="Bench", recipient="R", language="en"
     )
+    wall = time.perf_counter() - t
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     print(
         f"dossier over {args.dossier_cases} cases ({made.summary['acts']} acts, "
-        f"{made.summary['victims']} victims): {time.perf_counter() - t:.1f} s; "
+        f"{made.summary['victims']} victims): {wall:.1f} s wall, CPU "
+        f"{own.ru_utime + own.ru_stime - cpu[0].ru_utime - cpu[0].ru_stime:.1f} s here + "
+        f"{children.ru_utime + children.ru_stime - cpu[1].ru_utime - cpu[1].ru_stime:.1f} s "
+        f"in child processes; load {os.getloadavg()}; "
         + ", ".join(f"{name} {len(content) // 1024} KiB" for name, content in sorted(files.items()))
     )
 
