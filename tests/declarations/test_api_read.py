@@ -327,7 +327,8 @@ class OpenApiTestCase(BaseTestCase):
             set(schemas["PersonIn"]["properties"]), {"name", "organisations", "region", "statement"}
         )
         self.assertEqual(
-            schemas["DeclarationCreated"]["properties"]["status"]["enum"], ["accepted", "pending"]
+            schemas["DeclarationCreated"]["properties"]["status"]["enum"],
+            ["accepted", "pending", "received"],
         )
         self.assertEqual(
             set(schemas["Tally"]["required"]),
