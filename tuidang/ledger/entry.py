@@ -285,6 +285,28 @@ def _parse_date(value: str) -> datetime.date:
         raise FormatError(f"invalid date {value!r}") from None
 
 
+def _decode_keyed_lines(data: bytes, version: str, keys: tuple[str, ...], what: str) -> list[str]:
+    """The values of an entry that is its version line and one ``<key> <value>`` line per key,
+    each ending in LF, in that order and nothing else; anything else raises FormatError."""
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise FormatError("entry is not ASCII") from None
+    lines = text.split("\n")
+    if lines[0] != version:
+        raise FormatError(f"unknown entry version {lines[0]!r}")
+    if len(lines) != len(keys) + 2 or lines[-1] != "":
+        count = {2: "two", 3: "three", 4: "four"}.get(len(keys) + 1, str(len(keys) + 1))
+        raise FormatError(f"{what} is exactly {count} lines, each ending in LF")
+    values = []
+    for key, line in zip(keys, lines[1:-1], strict=True):
+        name, sep, value = line.partition(" ")
+        if name != key or not sep:
+            raise FormatError(f"expected a {key!r} line, got {line!r}")
+        values.append(value)
+    return values
+
+
 @dataclass(frozen=True)
 class Rejection:
     """One decoded rejection entry: the day a person's declaration was rejected and why."""
@@ -303,21 +325,9 @@ class Rejection:
     @classmethod
     def decode(cls, data: bytes) -> Rejection:
         """Parse a rejection entry strictly; anything but its one text form raises FormatError."""
-        try:
-            text = data.decode("ascii")
-        except UnicodeDecodeError:
-            raise FormatError("entry is not ASCII") from None
-        lines = text.split("\n")
-        if lines[0] != REJECTION_VERSION:
-            raise FormatError(f"unknown entry version {lines[0]!r}")
-        if len(lines) != 4 or lines[3] != "":
-            raise FormatError("a rejection entry is exactly three lines, each ending in LF")
-        values = []
-        for key, line in zip(("date", "reason"), lines[1:3], strict=True):
-            name, sep, value = line.partition(" ")
-            if name != key or not sep:
-                raise FormatError(f"expected a {key!r} line, got {line!r}")
-            values.append(value)
+        values = _decode_keyed_lines(
+            data, REJECTION_VERSION, ("date", "reason"), "a rejection entry"
+        )
         try:
             return cls(_parse_date(values[0]), values[1])
         except ValueError as e:
@@ -354,21 +364,7 @@ class DossierAnchor:
     @classmethod
     def decode(cls, data: bytes) -> DossierAnchor:
         """Parse a dossier anchor strictly; anything but its one text form raises FormatError."""
-        try:
-            text = data.decode("ascii")
-        except UnicodeDecodeError:
-            raise FormatError("entry is not ASCII") from None
-        lines = text.split("\n")
-        if lines[0] != DOSSIER_VERSION:
-            raise FormatError(f"unknown entry version {lines[0]!r}")
-        if len(lines) != 4 or lines[3] != "":
-            raise FormatError("a dossier anchor is exactly three lines, each ending in LF")
-        values = []
-        for key, line in zip(("date", "sha256"), lines[1:3], strict=True):
-            name, sep, value = line.partition(" ")
-            if name != key or not sep:
-                raise FormatError(f"expected a {key!r} line, got {line!r}")
-            values.append(value)
+        values = _decode_keyed_lines(data, DOSSIER_VERSION, ("date", "sha256"), "a dossier anchor")
         try:
             return cls(_parse_date(values[0]), values[1])
         except ValueError as e:
