@@ -209,9 +209,22 @@ class NewsCommentsFeedTests(BaseTestCase):
                     self.assertEqual([e.id for e in other.entries], [expected_id])
 
     def test_a_comment_leaves_the_feed_when_its_article_is_unpublished(self):
+        # A reader polling the feed gets 304 until what it shows changes.
+        first = self.client.get("/en/news/comments/feed/", **READER)
+        self.assertEqual(len(feedparser.parse(first.content).entries), 1)
+        self.assertTrue(first["ETag"] and first["Last-Modified"])
+        again = self.client.get(
+            "/en/news/comments/feed/", HTTP_IF_NONE_MATCH=first["ETag"], **READER
+        )
+        self.assertEqual((again.status_code, again.content), (304, b""))
+
         self.article.unpublish()
-        parsed = feedparser.parse(self.client.get("/en/news/comments/feed/", **READER).content)
-        self.assertEqual(parsed.entries, [])
+        response = self.client.get(
+            "/en/news/comments/feed/", HTTP_IF_NONE_MATCH=first["ETag"], **READER
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertNotEqual(response["ETag"], first["ETag"])
+        self.assertEqual(feedparser.parse(response.content).entries, [])
 
 
 @override_settings(COMMENTS_OPEN_DAYS=14)

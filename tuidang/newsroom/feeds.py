@@ -174,6 +174,17 @@ def comments_feed_response(request: HttpRequest, index) -> HttpResponse:
         key=lambda c: c["created"],
         reverse=True,
     )[: settings.FEED_ITEMS]
+    # Conditional like the article feeds, from what the feed shows: a comment approved,
+    # withdrawn or edited changes the ETag; the newest comment's time is Last-Modified.
+    seed = "\n".join(
+        [request.get_host(), request.path, _("Comments")]
+        + [f"{c['id']} {c['created'].isoformat()} {c['author']} {c['text']}" for c in comments]
+    )
+    etag = '"' + hashlib.sha256(seed.encode()).hexdigest()[:32] + '"'
+    last_modified = int(comments[0]["created"].timestamp()) if comments else None
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        return not_modified
     base = f"{request.scheme}://{request.get_host()}"
     generator = RssWithContent(
         title=_("Comments") + f" · {settings.SITE_NAME}",
@@ -194,4 +205,7 @@ def comments_feed_response(request: HttpRequest, index) -> HttpResponse:
         )
     response = HttpResponse(content_type=generator.content_type)
     generator.write(response, "utf-8")
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
     return response
