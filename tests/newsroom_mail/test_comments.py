@@ -180,6 +180,29 @@ class CommentsTestCase(BaseTestCase):
         self.assertIn(guid, bodies[0])
         self.assertIn(guid, bodies[1])
 
+    def test_the_comments_feed_answers_304_until_a_comment_is_published(self):
+        first = self.client.get("/en/comments/feed/")
+        again = self.client.get("/en/comments/feed/", HTTP_IF_NONE_MATCH=first["ETag"])
+        self.assertEqual((again.status_code, again.content), (304, b""))
+        self.assertEqual(
+            self.client.get(
+                "/zh-hans/comments/feed/", HTTP_IF_NONE_MATCH=first["ETag"]
+            ).status_code,
+            200,  # another language's feed has other words, so another ETag
+        )
+        Comment.objects.create(
+            page=self.page,
+            name="丁",
+            commenter_key="k",
+            body="新的评论",
+            language="en",
+            state=State.APPROVED,
+            created=timezone.now(),
+        )
+        response = self.client.get("/en/comments/feed/", HTTP_IF_NONE_MATCH=first["ETag"])
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("新的评论", response.content.decode())
+
 
 class DemoTestCase(BaseTestCase):
     @override_settings(FOLLOWERS_PAGE_MODELS=["wagtailcore.page"], COMMENTS_OPEN_DAYS=30)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import condition, require_http_methods
 from wagtail.models import Page
 
 from tuidang import ratelimit
@@ -119,4 +121,16 @@ class CommentsFeed(Feed):
         return item.name
 
 
-comments_feed = CommentsFeed()
+def _comments_etag(request: HttpRequest) -> str:
+    """The feed's ETag, from what it shows on this host and path in this language: a comment
+    approved, withdrawn or edited, or its page retitled, changes it."""
+    shown = published_on_public_pages().order_by("-created", "-id")[:50]
+    rows = shown.values_list("id", "created", "name", "body", "page__title")
+    seed = "\n".join(
+        [request.get_host(), request.path, get_language()] + [repr(row) for row in rows]
+    )
+    return '"' + hashlib.sha256(seed.encode()).hexdigest()[:32] + '"'
+
+
+# Conditional: a reader polling the feed gets 304 until what it shows changes.
+comments_feed = condition(etag_func=_comments_etag)(CommentsFeed())
