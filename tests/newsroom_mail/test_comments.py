@@ -69,6 +69,8 @@ class CommentsTestCase(BaseTestCase):
         self.assertEqual(comment.holds, ["first_time"])
         self.assertNotIn("山高水长", str(Comment.objects.values()))
         self.assertEqual(len(comment.commenter_key), 64)
+        # Kept, shown and fed to the hour, never finer (DESIGN.md rule 6).
+        self.assertEqual((comment.created.minute, comment.created.second), (0, 0))
 
         login_verified(self.client, self.mo)
         response = self.client.post(

@@ -51,7 +51,7 @@ def fill(rng: random.Random, moderator, followers: int = 300) -> str:
                 language=language,
                 state=State.PENDING if waiting else State.APPROVED,
                 holds=["first_time"] if waiting else [],
-                created=created.replace(second=0, microsecond=0),
+                created=created.replace(minute=0, second=0, microsecond=0),
             )
             if not waiting:
                 comment.decide(moderator, State.APPROVED, "demo")

@@ -68,7 +68,9 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
         language=get_language(),
         state=State.PENDING if holds else State.APPROVED,
         holds=holds,
-        created=timezone.now().replace(second=0, microsecond=0),
+        # To the hour, like a log batch (DESIGN.md rule 6): the page and the feeds show this
+        # time, and a minute would tie a comment to a connection someone watched.
+        created=timezone.now().replace(minute=0, second=0, microsecond=0),
     )
     return render(request, "newsroom_comments/posted.html", {**context, "comment": comment})
 
