@@ -8,6 +8,7 @@ so nothing published moves when a declaration arrives.
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
@@ -61,9 +62,12 @@ class Command(BaseCommand):
                     self.stdout.write(f"batch of {boundary.isoformat()}: logged {count}")
                     self.stdout.flush()
                 close_old_connections()
-            # Between boundaries it only moderates the intake queue, every QUEUE_POLL seconds.
+            # Between boundaries it only moderates the intake queue, every QUEUE_POLL seconds,
+            # and only when the queue is on: off, it sleeps to the boundary, whose drain above
+            # still takes anything queued before the queue was turned off.
             wake = batches.boundary_after(timezone.now()).timestamp()
+            poll = QUEUE_POLL if settings.INTAKE_QUEUE else float("inf")
             while not stopping.is_set() and time.time() < wake:
-                stopping.wait(min(QUEUE_POLL, max(0.0, wake - time.time())))
-                if time.time() < wake:
+                stopping.wait(min(poll, max(0.0, wake - time.time())))
+                if settings.INTAKE_QUEUE and time.time() < wake:
                     arrivals.drain(stopping=stopping.is_set)
