@@ -161,16 +161,36 @@ class StatementsPageTestCase(BaseTestCase):
         html = self.client.get(f"/en/statements/{TODAY}/", {"q": "松"}).content.decode()
         self.assertIn('href="?q=%E6%9D%BE&amp;page=2"', html)
 
-    def test_previous_and_next_day_links(self):
+    def test_previous_and_next_links_skip_empty_days(self):
+        make_submission("早", declared_on=date(2026, 5, 2))
+        make_submission("中", declared_on=date(2026, 5, 10))
+        removed, _ = make_submission("撤", declared_on=date(2026, 5, 14))
+        make_submission("待", statement="see www.example.com", declared_on=date(2026, 5, 16))
+        run_sequencer()
+        removed.remove_statements()  # a day whose only statement was withdrawn counts as empty
         html = self.client.get("/en/statements/2026-05-10/").content.decode()
-        self.assertIn('href="/en/statements/2026-05-09/"', html)
-        self.assertIn('href="/en/statements/2026-05-11/"', html)
-        self.assertIn("No statements were published for this day.", html)
+        self.assertIn('href="/en/statements/2026-05-02/"', html)
+        self.assertIn("Earlier statements (May 2, 2026)", html)
+        # Nothing later is published, so "later" leads to today, whose list fills as batches land.
+        self.assertIn(f'href="/en/statements/{TODAY}/"', html)
+        self.assertNotIn("/statements/2026-05-14/", html)
+        self.assertNotIn("/statements/2026-05-16/", html)
+        empty = self.client.get("/zh-hans/statements/2026-05-06/").content.decode()
+        self.assertIn(
+            "No statements", self.client.get("/en/statements/2026-05-06/").content.decode()
+        )
+        self.assertIn('href="/zh-hans/statements/2026-05-02/"', empty)
+        self.assertIn('href="/zh-hans/statements/2026-05-10/"', empty)
+        self.assertIn("较新的声明（2026年5月10日）", empty)
+        hant = self.client.get("/zh-hant/statements/2026-05-06/").content.decode()
+        self.assertIn("更早的聲明（2026年5月2日）", hant)
         today = self.client.get(f"/zh-hans/statements/{TODAY}/").content.decode()
         self.assertNotIn("/statements/2026-05-21/", today)
         self.assertIn("今天还没有刊登声明", today)
-        first = self.client.get("/en/statements/2004-11-01/").content.decode()
-        self.assertNotIn("/statements/2004-10-31/", first)
+        self.assertIn('href="/zh-hans/statements/2026-05-10/"', today)
+        first = self.client.get("/en/statements/2026-05-02/").content.decode()
+        self.assertNotIn("Earlier statements", first)
+        self.assertNotIn('rel="prev"', first)
 
     def test_statement_text_is_escaped(self):
         make_submission(
@@ -189,12 +209,13 @@ class StatementsPageTestCase(BaseTestCase):
         run_sequencer()
         url = f"/en/statements/{TODAY}/"
         self.client.get(url)  # warm the content-type and translation caches
-        with self.assertNumQueries(3):  # count, page, organisations
+        # count, page, organisations, and the nearest earlier and later days with statements
+        with self.assertNumQueries(5):
             self.client.get(url)
         for i in range(20):
             make_submission(f"家{i}", f"人{i}", orgs=("party", "pioneers"), declared_on=TODAY)
         run_sequencer()
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(5):
             response = self.client.get(url)
         self.assertEqual(response.context["page"].paginator.count, 41)
         self.assertEqual(Person.objects.published().count(), 41)

@@ -1,11 +1,11 @@
 """The public statements of one day, searchable and paginated."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from tuidang import params
 from tuidang.declarations.forms import EARLIEST_DATE
-from tuidang.declarations.models import Person
+from tuidang.declarations.models import Person, Status, Submission
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 QUERY_MAX_LENGTH = 100
@@ -58,6 +58,26 @@ def statements_of(day: date, query: str = ""):
     return people
 
 
+def nearest_day_with_statements(day: date, *, before: bool) -> date | None:
+    """The nearest day before (or after) ``day`` that has published statements, if any.
+
+    A reader going back through the lists should not have to walk empty days one by one.
+    Walks the ``(status, declared_on)`` index in order and stops at the first submission
+    with a published person: a few index probes, whatever the size of the table.
+    """
+    published = Person.objects.filter(
+        submission=OuterRef("pk"), removed_at__isnull=True, leaf_index__isnull=False
+    )
+    submissions = Submission.objects.filter(Exists(published), status=Status.ACCEPTED)
+    if before:
+        submissions = submissions.filter(declared_on__lt=day).order_by("-declared_on")
+    else:
+        submissions = submissions.filter(
+            declared_on__gt=day, declared_on__lte=timezone.localdate()
+        ).order_by("declared_on")
+    return submissions.values_list("declared_on", flat=True).first()
+
+
 @require_safe
 def today(request):
     """Today's list; also where the date picker sends its ``?date=`` (it works without JS)."""
@@ -91,8 +111,12 @@ def day(request, day: str):
             "pages": paginator.num_pages,
         }
         return _render_error(request, message, status=404, day=parsed)
-    previous_day = parsed - timedelta(days=1)
-    next_day = parsed + timedelta(days=1)
+    # Empty days are skipped; "next" still leads from a past day to today, whose list fills
+    # as the day's batches are logged.
+    previous_day = nearest_day_with_statements(parsed, before=True)
+    next_day = nearest_day_with_statements(parsed, before=False)
+    if next_day is None and parsed < timezone.localdate():
+        next_day = timezone.localdate()
     return render(
         request,
         "declarations/statements.html",
@@ -102,8 +126,8 @@ def day(request, day: str):
             "query": query,
             "page": page,
             "people": page.object_list,
-            "previous_day": previous_day if previous_day >= EARLIEST_DATE else None,
-            "next_day": next_day if next_day <= timezone.localdate() else None,
+            "previous_day": previous_day,
+            "next_day": next_day,
             "page_query": urlencode({"q": query}) if query else "",
             "max_date": timezone.localdate(),
             "min_date": EARLIEST_DATE,
