@@ -30,7 +30,11 @@ from tuidang import privacy
 
 pytestmark = pytest.mark.slow
 
-REDIS_URL = "redis://127.0.0.1:6379/13"  # a spare database, flushed before the test
+REDIS_URL = "redis://127.0.0.1:6379/13"  # a spare database, perhaps shared with another run
+# This run's own keys: another suite on the same machine may use database 13 at the same time,
+# so the test never flushes it and counts only its own keys (it still searches every key for
+# its markers, which are unique to the run).
+REDIS_KEY_PREFIX = f"canary-{uuid.uuid4().hex[:12]}"
 CLIENT_ADDRESS = "127.77.77.77"
 FORWARDED_ADDRESS = "198.51.100.77"  # TEST-NET-2: claimed by the headers, never a real client
 
@@ -47,9 +51,9 @@ def redis_db():
             f"Redis is not reachable at {REDIS_URL}: install and start redis-server "
             f"(`.ci/run` starts one) ({error})"
         )
-    client.flushdb()
     yield client
-    client.flushdb()
+    for key in client.scan_iter(match=f"{REDIS_KEY_PREFIX}:*", count=1000):
+        client.delete(key)
     client.close()
 
 
@@ -106,7 +110,13 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
     data_dir = tmp_path / "data"
     today = date.today().isoformat()
 
-    with Server(data_dir, workers=2, TUIDANG_REDIS_URL=REDIS_URL, TUIDANG_DEBUG="") as server:
+    with Server(
+        data_dir,
+        workers=2,
+        TUIDANG_REDIS_URL=REDIS_URL,
+        TUIDANG_REDIS_KEY_PREFIX=REDIS_KEY_PREFIX,
+        TUIDANG_DEBUG="",
+    ) as server:
         client = MarkedClient(server.port, f"Mozilla/5.0 ({agent_marker})")
 
         status, _, _ = client.request("GET", "/zh-hans/declare/")
@@ -216,7 +226,8 @@ def test_no_client_address_or_agent_is_kept_anywhere(tmp_path, redis_db):
 
     keys = []
     for key in redis_db.scan_iter(count=1000):
-        keys.append(key)
+        if key.startswith(f"{REDIS_KEY_PREFIX}:".encode()):
+            keys.append(key)
         value = redis_db.dump(key) or b""
         found = {m for m in forbidden if m.encode() in key or m.encode() in value}
         assert not found, f"Redis key {key!r} holds {found}"

@@ -141,7 +141,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "tuidang",
+            # Two deployments (or a deployment and its tests) may share one Redis database.
+            "KEY_PREFIX": env("TUIDANG_REDIS_KEY_PREFIX") or "tuidang",
         }
     }
 else:
