@@ -156,6 +156,8 @@ def _field_in(model: type[models.Model], name: str, raw: Any, where: str, proble
     if raw is None or (raw == "" and not isinstance(field, models.CharField | models.BinaryField)):
         if field.null or field.has_default() or getattr(field, "auto_now_add", False):
             return None if field.null else _ABSENT
+        if field.blank:
+            return ""
         problems.append(f"{where}.{name}: missing")
         return _ABSENT
     if field.is_relation:
@@ -431,10 +433,15 @@ def import_data(data: Any, *, owner=None, by=None, base_dir: Path | None = None)
             custody = []
             for k, entry in enumerate(v.get("custody") or []):
                 cw = f"{vw}.custody[{k}]"
+                # A link's hash is the file's unless the file says otherwise.
                 values = _fields_in(
-                    CustodyEntry, ("at", "by", *CUSTODY_FIELDS), entry, cw, problems, account
+                    CustodyEntry,
+                    ("at", "by", *CUSTODY_FIELDS),
+                    {"sha256": sha256, **entry},
+                    cw,
+                    problems,
+                    account,
                 )
-                values.setdefault("sha256", sha256)
                 custody.append(values)
             evidence.append((v, sha256, path, fields, received, custody))
         casework: dict[str, list] = {}
