@@ -153,6 +153,7 @@ def _fields_out(row: models.Model, names, identities: bool, text) -> dict[str, A
 def _field_in(model: type[models.Model], name: str, raw: Any, where: str, problems, users):
     """The value of ``model.name`` read from the file, or ``_ABSENT`` (the model's default)."""
     field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a concrete field, named in this module
     if raw is None or (raw == "" and not isinstance(field, models.CharField | models.BinaryField)):
         if field.null or field.has_default() or getattr(field, "auto_now_add", False):
             return None if field.null else _ABSENT
@@ -196,7 +197,7 @@ def _field_in(model: type[models.Model], name: str, raw: Any, where: str, proble
         value = regions.canonical(value.strip().upper())
         if value != "CN" and not regions.is_valid(value):
             problems.append(f"{where}.{name}: unknown country or region code {raw!r}")
-    elif getattr(field, "max_length", None) and len(value) > field.max_length:
+    elif field.max_length is not None and len(value) > field.max_length:
         problems.append(f"{where}.{name}: longer than {field.max_length} characters")
     return value
 
@@ -418,7 +419,11 @@ def import_data(data: Any, *, owner=None, by=None, base_dir: Path | None = None)
                     problems.append(f"{vw}.file: no file {path}")
                     path = None
             if path is not None:
-                actual, size = _sha256_of(path)
+                try:
+                    actual, size = _sha256_of(path)
+                except OSError as error:
+                    problems.append(f"{vw}.file: cannot read {path}: {error.strerror}")
+                    actual, size = sha256, 0
                 if size > limit:
                     problems.append(
                         f"{vw}.file: {path} is {_megabytes(size)} MB; a case accepts files of "
@@ -676,13 +681,13 @@ def _create_casework(case: Case, casework: dict[str, list], plan: dict | None) -
     for key, (model, _names) in CASEWORK.items():
         for j, (record, values) in enumerate(casework.get(key, [])):
             row = model._default_manager.create(case=case, **values)
-            if model is Contact:
+            if isinstance(row, Contact):
                 contacts[str(record.get("ref") or j)] = row
     for j, (record, _values) in enumerate(casework.get("contacts", [])):
         if record.get("follow_up_of"):
-            row = contacts[str(record.get("ref") or j)]
-            row.follow_up_of = contacts[str(record["follow_up_of"])]
-            row.save(update_fields=["follow_up_of"])
+            contact = contacts[str(record.get("ref") or j)]
+            contact.follow_up_of = contacts[str(record["follow_up_of"])]
+            contact.save(update_fields=["follow_up_of"])
     if plan is not None:
         CheckInPlan.objects.create(case=case, **plan)
 
