@@ -661,6 +661,8 @@ def _create_evidence(case: Case, evidence, source_rows: dict[str, Information], 
             **fields,
         )
         del data
+        # Forget the sealed copy now rather than when the next file replaces this row.
+        row.sealed_content = b""
         if received.get("received"):
             Evidence.objects.filter(pk=row.pk).update(received=received["received"])
         for values in custody:
@@ -824,9 +826,10 @@ def export_data(
 
 def _evidence_out(case: Case, identities: bool, text, files_dir: Path | None, reason: str):
     found = []
-    # The sealed bytes are loaded one file at a time (deferred), so an export holds at most
-    # one evidence file in memory whatever the case holds.
-    for evidence in case.evidence.defer("sealed_content").order_by("pk"):
+    # The sealed bytes are left out of the rows (deferred, and no queryset cache keeps the
+    # rows) and loaded one file at a time, so an export holds at most one evidence file in
+    # memory whatever the case holds.
+    for evidence in case.evidence.defer("sealed_content").order_by("pk").iterator():
         entry: dict[str, Any] = {
             "sha256": evidence.sha256,
             "size": evidence.size,
@@ -865,7 +868,8 @@ def _write_evidence_file(files_dir: Path, evidence: Evidence) -> None:
     path = files_dir / evidence.sha256
     if path.is_file() and _sha256_of(path)[0] == evidence.sha256:
         return
-    data = evidence.content()  # checked against its hash on the way out
+    # A row of its own, dropped on return: the instance iterated keeps no file's bytes.
+    data = Evidence.objects.get(pk=evidence.pk).content()  # checked against its hash
     partial = path.with_name(f".{path.name}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as file:
