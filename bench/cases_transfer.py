@@ -49,7 +49,7 @@ def main() -> None:
     secrecy.make_key()
     owner = User.objects.create_user("rita", is_staff=True)
     size = int(args.megabytes * 2**20)
-    print(f"| files | MB each | export peak MB | export s | import peak MB | import s |")
+    print("| files | MB each | export peak MB | export s | import peak MB | import s |")
     for count in args.files:
         case = Case.objects.create(codename=f"Bench{count}", kind="documentation", owner=owner)
         for _ in range(count):
