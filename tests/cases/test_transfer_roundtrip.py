@@ -448,3 +448,30 @@ class FormatDocumentTests(CasesTestCase):
         )
         self.assertEqual(undocumented, [])
         self.assertGreater(len(keys), 60)
+
+
+class MergeAcrossCasesTests(CasesTestCase):
+    def file(self, survivor_ref: str) -> Path:
+        folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, folder)
+        path = folder / "cases.json"
+        cases = [
+            {"codename": "Aspen", "owner": "rita",
+             "people": [{"ref": "p1", "pseudonym": "A1", "real_name": "王建国"}]},
+            {"codename": "Birch", "owner": "rita",
+             "people": [{"ref": "p2", "pseudonym": "B1", "real_name": "王建國",
+                         "same_as": survivor_ref}]},
+        ]  # fmt: skip
+        path.write_text(json.dumps({"format": "tuidang-cases/1", "cases": cases}), "utf-8")
+        return path
+
+    def test_the_same_person_reported_in_two_cases_comes_back_merged(self):
+        call_command("cases", "import", str(self.file("p1")), stdout=io.StringIO())
+        merged = Person.objects.get(pseudonym="B1")
+        self.assertEqual(merged.merged_into, Person.objects.get(pseudonym="A1"))
+        self.assertEqual(Merge.objects.get().merged, merged)
+        with self.assertRaises(CommandError) as refused:
+            call_command("cases", "import", str(self.file("p9")))
+        self.assertIn(
+            "'p2' is the same as 'p9', which no person of the file is", str(refused.exception)
+        )
