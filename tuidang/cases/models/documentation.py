@@ -439,9 +439,12 @@ class CustodyEntry(models.Model):
         VIEWED = "viewed", _("record viewed")
         DOWNLOADED = "downloaded", _("downloaded")
         TRANSFERRED = "transferred", _("transferred")
+        IMPORTED = "imported", _("imported")
 
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="custody")
     at = models.DateTimeField(auto_now_add=True)
+    # Empty when the command line did it (``tuidang cases export``/``import``): no staff
+    # account is logged in there, and the audit log names the operator.
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -9,6 +9,7 @@
 Every action that touches a case is audit-logged as coming from the command line.
 """
 
+import os
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -17,7 +18,7 @@ from django.db import transaction
 
 from tuidang.accounts.models import AuditEvent, command_line_detail
 from tuidang.cases import secrecy
-from tuidang.cases.models import Case, CaseGrant
+from tuidang.cases.models import Case, CaseGrant, Evidence
 
 
 class Command(BaseCommand):
@@ -83,11 +84,12 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: not a readable JSON file ({error}).") from None
         try:
             with transaction.atomic():
-                made = import_data(data, owner=account)
+                made = import_data(data, owner=account, base_dir=file.parent)
                 AuditEvent.record(
                     None,
                     "cases.imported",
                     cases=[case.codename for case in made],
+                    evidence_files=Evidence.objects.filter(case__in=made).count(),
                     **command_line_detail(),
                 )
         except ImportProblems as problems:
@@ -102,23 +104,43 @@ class Command(BaseCommand):
     ) -> None:
         import json
 
-        from tuidang.cases.transfer import export_data
+        from tuidang.cases.transfer import EVIDENCE_DIR, ExportRefused, export_data
 
         if identities and not reason.strip():
             raise CommandError("--identities needs --reason (it is kept in the audit log).")
         cases = Case.objects.filter(codename__in=case) if case else Case.objects.all()
-        data = export_data(cases, identities=identities)
-        AuditEvent.record(
-            None,
-            "cases.exported",
-            cases=[c["codename"] for c in data["cases"]],
-            identities=identities,
-            reason=reason,
-            **command_line_detail(),
-        )
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        files_dir = out.parent / EVIDENCE_DIR if out else None
+        try:
+            # The "exported" custody links and the audit event stand only if the files and
+            # the JSON were written.
+            with transaction.atomic():
+                data = export_data(cases, identities=identities, files_dir=files_dir, reason=reason)
+                files = sum(1 for c in data["cases"] for e in c["evidence"] if "file" in e)
+                AuditEvent.record(
+                    None,
+                    "cases.exported",
+                    cases=[c["codename"] for c in data["cases"]],
+                    identities=identities,
+                    evidence_files=files,
+                    reason=reason,
+                    **command_line_detail(),
+                )
+                text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+                if out:
+                    # Owner-only, like the evidence files: with --identities it names people.
+                    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                    with os.fdopen(fd, "w", encoding="utf-8") as file:
+                        file.write(text)
+        except ExportRefused as error:
+            raise CommandError(f"Nothing exported: {error}.") from None
+        except OSError as error:
+            raise CommandError(f"Nothing exported: {error}") from None
         if out:
-            out.write_text(text, encoding="utf-8")
+            self.stderr.write(
+                f"Exported {len(data['cases'])} case(s) to {out}"
+                + (f" and {files} evidence file(s) to {files_dir}/" if files else "")
+                + "."
+            )
         else:
             self.stdout.write(text, ending="")
 
