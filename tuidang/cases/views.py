@@ -6,11 +6,14 @@ are shown only after the viewer gives a reason, on a POST, and every showing is 
 ``cases.identity_viewed`` with that reason.
 """
 
+from html import escape
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from tuidang.accounts.decorators import staff_required
@@ -50,10 +53,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
     kinds = {value: str(label) for value, label in Case.Kind.choices}
     risks = {value: str(label) for value, label in Case.Risk.choices}
     base = reverse("cases-list-cases")
-    rows = [
-        (f"{base}{pk}/", codename, kinds.get(kind, kind), risks.get(risk, risk), owner, team)
-        for pk, codename, kind, risk, owner, team in shown
-    ]
+    # The rows as one fragment, every value escaped (the standard library's html.escape, as
+    # Django's own escape does, without its lazy-string checks): the template engine took most
+    # of the page's time resolving and escaping 300 variables one node at a time, format_html
+    # half as much again (bench/cases.py).
+    rows = mark_safe(
+        "\n".join(
+            f'<tr><td><a href="{escape(base)}{pk:d}/">{escape(codename)}</a></td>'
+            f"<td>{escape(kinds.get(kind, kind))}</td><td>{escape(risks.get(risk, risk))}</td>"
+            f"<td>{escape(owner)}</td><td>{escape(team or '')}</td></tr>"
+            for pk, codename, kind, risk, owner, team in shown
+        )
+    )
     return render(request, "cases/case_list.html", {"page": page, "rows": rows, "q": query})
 
 
