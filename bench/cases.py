@@ -11,9 +11,13 @@ by grants (the access rules of ``cases_for_user`` applied); and builds one dossi
 PDF, CSV, JSON) over ``--dossier-cases`` cases, reporting wall time and the CPU time of this
 process and of the processes it started. ``--source DIR`` runs another checkout's ``tuidang``
 (e.g. ``git archive main``) with the same data and requests, for a before/after comparison.
+``--data-dir DIR`` keeps the filled instance (and its key, beside DIR) and reuses it when run
+again with the same sizes and database, so two trees can be timed alternately on the same data
+without filling twice. Each line gives the wall time and this process's CPU per request.
 Usage (results in bench/RESULTS.md)::
 
     .venv/bin/python bench/cases.py --cases 5000 --people 20000 --acts 100000 --dossier-cases 1000
+    .venv/bin/python bench/cases.py --source=/tmp/main --data-dir /tmp/cases-bench --skip-dossier
 """
 
 import argparse
