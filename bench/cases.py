@@ -11,9 +11,13 @@ by grants (the access rules of ``cases_for_user`` applied); and builds one dossi
 PDF, CSV, JSON) over ``--dossier-cases`` cases, reporting wall time and the CPU time of this
 process and of the processes it started. ``--source DIR`` runs another checkout's ``tuidang``
 (e.g. ``git archive main``) with the same data and requests, for a before/after comparison.
+``--data-dir DIR`` keeps the filled instance (and its key, beside DIR) and reuses it when run
+again with the same sizes and database, so two trees can be timed alternately on the same data
+without filling twice. Each line gives the wall time and this process's CPU per request.
 Usage (results in bench/RESULTS.md)::
 
     .venv/bin/python bench/cases.py --cases 5000 --people 20000 --acts 100000 --dossier-cases 1000
+    .venv/bin/python bench/cases.py --source=/tmp/main --data-dir /tmp/cases-bench --skip-dossier
 """
 
 import argparse
@@ -40,25 +44,70 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--source", default=str(ROOT), help="checkout whose tuidang to run")
     parser.add_argument("--skip-dossier", action="store_true")
+    parser.add_argument(
+        "--data-dir",
+        default="",
+        help="keep the filled instance here (its key beside it) and reuse it when run again "
+        "with the same sizes and database: filling 100,000 acts takes minutes",
+    )
     args = parser.parse_args()
     print(f"source {args.source}; database {args.database_url or 'sqlite'}; load {os.getloadavg()}")
 
-    os.environ["TUIDANG_DATA_DIR"] = tempfile.mkdtemp(prefix="tuidang-bench-cases-")
-    os.environ["TUIDANG_CASES_KEY_FILE"] = str(Path(tempfile.mkdtemp()) / "cases.key")
+    if args.data_dir:
+        data_dir = Path(args.data_dir).resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key_file = data_dir.with_name(data_dir.name + ".key")
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="tuidang-bench-cases-"))
+        key_file = Path(tempfile.mkdtemp()) / "cases.key"
+    filled_mark = data_dir / "bench-cases-filled"
+    signature = f"{args.cases} {args.people} {args.acts} {args.database_url}"
+    reuse = filled_mark.exists() and filled_mark.read_text() == signature
+    os.environ["TUIDANG_DATA_DIR"] = str(data_dir)
+    os.environ["TUIDANG_CASES_KEY_FILE"] = str(key_file)
     os.environ["TUIDANG_DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tuidang.settings")
     import django
 
     django.setup()
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import User
     from django.core.management import call_command
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tests.base import BrowserClient
-    from tuidang.cases import dossier, names, secrecy
-    from tuidang.cases.models import Act, Case, Event, Person, PersonNameKey, Term
+    from tuidang.cases.models import Person
 
     call_command("migrate", verbosity=0)
+    per_case = args.people // args.cases
+    if reuse:
+        print(f"reusing the instance filled in {data_dir}")
+        user = User.objects.get(username="bench")
+        caseworker = User.objects.get(username="bench-cw")
+        device = TOTPDevice.objects.get(user=user)
+        cw_device = TOTPDevice.objects.get(user=caseworker)
+        people_count = Person.objects.count()
+        ordered = Person.objects.order_by("pk").select_related("case")
+        target = ordered[people_count // 2]
+        cw_target = ordered[per_case * 5 * (args.cases // 10)]
+    else:
+        (user, device, caseworker, cw_device, target, cw_target) = fill(args, per_case)
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            # As autovacuum would soon after such a fill: without statistics the planner
+            # guesses row counts (6,000 people for 20,000) and picks scans it would not.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        filled_mark.write_text(signature)
+    lists_and_dossier(args, user, device, caseworker, cw_device, target, cw_target)
+
+
+def fill(args, per_case: int):
+    from django.contrib.auth.models import Group, User
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tuidang.cases import names, secrecy
+    from tuidang.cases.models import Act, Case, Event, Person, PersonNameKey, Term
+
     secrecy.make_key()
     user = User.objects.create_user("bench", password="x" * 20, is_staff=True)
     user.groups.add(Group.objects.get(name="researcher"))
@@ -85,7 +134,6 @@ def main() -> None:
     cases = Case.objects.bulk_create(
         Case(codename=f"C{i:05d}", kind="documentation", owner=user) for i in range(args.cases)
     )
-    per_case = args.people // args.cases
     people = Person.objects.bulk_create(
         Person(
             case=cases[i // per_case],
@@ -134,6 +182,14 @@ def main() -> None:
         f"filled {Case.objects.count()} cases, {Person.objects.count()} people, "
         f"{Act.objects.count()} acts in {time.perf_counter() - started:.0f} s"
     )
+    cw_target = people[per_case * 5 * (args.cases // 10)]  # in a case of the caseworker's team
+    return user, device, caseworker, cw_device, people[len(people) // 2], cw_target
+
+
+def lists_and_dossier(args, user, device, caseworker, cw_device, target, cw_target) -> None:
+    from tests.base import BrowserClient
+    from tuidang.cases import dossier, names
+    from tuidang.cases.models import Case
 
     def logged_in(who, device) -> BrowserClient:
         client = BrowserClient(HTTP_HOST="localhost")
@@ -145,22 +201,24 @@ def main() -> None:
 
     client = logged_in(user, device)
     cw_client = logged_in(caseworker, cw_device)
-    target = people[len(people) // 2]
     spelling = names.pinyin(target.real_name)
-    cw_target = people[per_case * 5 * (args.cases // 10)]  # in a case of the caseworker's team
 
     def timed(label: str, call) -> None:
         call()  # warm
-        times = []
+        times, cpu = [], []
         for _ in range(args.repeat):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             response = call()
             times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
             assert response.status_code == 200, response.status_code
         times.sort()
+        # CPU: this process only (with SQLite, the whole request; with PostgreSQL, all but the
+        # server's share). Less swayed than wall time by what else runs on the machine.
         print(
             f"{label:<40} p50 {statistics.median(times):7.1f} ms   "
-            f"p95 {times[int(len(times) * 0.95)]:7.1f} ms"
+            f"p95 {times[int(len(times) * 0.95)]:7.1f} ms   "
+            f"cpu p50 {statistics.median(cpu):6.1f} ms"
         )
 
     timed("researcher: case list, first page", lambda: client.get("/en/cases/"))
@@ -171,10 +229,11 @@ def main() -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-        for _ in range(5):
+        for _ in range(20):
             client.get("/en/cases/")
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+        order = "cumulative" if os.environ["BENCH_PROFILE"] == "cumulative" else "tottime"
+        pstats.Stats(profiler).sort_stats(order).print_stats(40)
     timed(
         "researcher: search by codename",
         lambda: client.post("/en/cases/", {"q": target.case.codename}),

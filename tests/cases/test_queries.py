@@ -20,7 +20,7 @@ from tuidang.cases.models import (
     Term,
 )
 
-LIST_QUERIES = 12  # session, user, OTP device, roles, count, page (and the base template's own)
+LIST_QUERIES = 6  # session, user, OTP device, roles (read once a request), count, page rows
 DOSSIER_DATA_QUERIES = 8  # acts, counts, people, survivors, merged spellings, consents, sources
 
 

@@ -17,9 +17,9 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 
-from tuidang.accounts.decorators import has_role
+from tuidang.accounts.decorators import has_role, request_role_names
 from tuidang.accounts.models import CASEWORKER, RESEARCHER
-from tuidang.cases.models import Case, CaseGrant, CaseQuerySet
+from tuidang.cases.models import Case, CaseGrant, CaseQuerySet, Team
 
 CASE_ROLES = (RESEARCHER, CASEWORKER)
 
@@ -30,18 +30,24 @@ def _user(request_or_user) -> Any:
     return request_or_user
 
 
-def may_use_cases(user) -> bool:
+def may_use_cases(request_or_user) -> bool:
+    user = _user(request_or_user)
+    if isinstance(request_or_user, HttpRequest) and user.is_authenticated:
+        # The roles read once a request (the page's decorator has read them already).
+        return has_role(user, *CASE_ROLES, names=request_role_names(request_or_user))
     return has_role(user, *CASE_ROLES)
 
 
 def cases_for_user(request_or_user) -> CaseQuerySet:
     """Every case ``user`` may open: owner, backup, team member or explicit grant."""
-    user = _user(request_or_user)
-    if not may_use_cases(user):
+    if not may_use_cases(request_or_user):
         return Case.objects.none()
+    user = _user(request_or_user)
     granted = CaseGrant.objects.filter(user=user).values("case_id")
+    # The user's teams from the membership table alone (no join with the teams themselves).
+    teams = Team.members.through.objects.filter(user=user).values("team_id")
     return Case.objects.filter(
-        Q(owner=user) | Q(backup=user) | Q(team__in=user.case_teams.all()) | Q(pk__in=granted)
+        Q(owner=user) | Q(backup=user) | Q(team__in=teams) | Q(pk__in=granted)
     )
 
 
