@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tuidang import privacy
 from tuidang.accounts import passkeys, throttling
 from tuidang.accounts.actions import ACTION_LABELS
 from tuidang.accounts.decorators import has_role
@@ -92,7 +93,7 @@ class LoginForm(forms.Form):
                 self.fields["code"].error_messages["invalid"], code="no_factor"
             )
         username, password = cleaned["username"], cleaned["password"]
-        client = self.request.client_key
+        client = privacy.key_of(self.request)
         # Everything before authenticate() is cheap: no hashing until every throttle agrees.
         self.wait = throttling.spend_client_budget(client) or throttling.backoff(
             username, client, throttling.trusted_device(self.request, username)
@@ -134,7 +135,7 @@ class LoginForm(forms.Form):
     def _fail(self, reason: str):
         self.refusal = reason
         self.backoff = throttling.record_failure(
-            self.cleaned_data["username"], self.request.client_key
+            self.cleaned_data["username"], privacy.key_of(self.request)
         )
         raise forms.ValidationError(WRONG_CREDENTIALS, code="invalid_login")
 
