@@ -34,6 +34,10 @@ class CodeField(forms.RegexField):
         return "".join(str(value or "").split())
 
 
+# The id of the login form's own error message (login.html), which the user name field names.
+LOGIN_ERROR_ID = "id_login_error"
+
+
 class LoginForm(forms.Form):
     """User name, password, and a second factor: a TOTP code, or a passkey's assertion.
 
@@ -83,6 +87,16 @@ class LoginForm(forms.Form):
         self.wait: throttling.Wait | None = None
         # Set when this failure started (or lengthened) a back-off for this client.
         self.backoff: throttling.Wait | None = None
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # The error summary sends a refused login to the user name field; the message that
+        # says why (a form-level one: which of name, password or code was wrong is not told)
+        # is tied to that field too, so a screen reader reads it there (login.html).
+        if self.non_field_errors():
+            bound = self["username"]
+            described = [LOGIN_ERROR_ID, *(bound.aria_describedby or "").split()]
+            self.fields["username"].widget.attrs["aria-describedby"] = " ".join(described)
 
     def clean(self):
         cleaned = self.cleaned_data
