@@ -12,8 +12,9 @@ from unittest import mock
 
 from nacl.public import PrivateKey
 
-from tests.base import BaseTestCase, login_verified
+from tests.base import BaseTestCase, login_verified, make_staff
 from tests.declarations.test_declare import form_data, person
+from tests.declarations.test_helpers import batch, row
 from tests.declarations.test_intake import intake_data
 
 LANGUAGES = {"zh-hans": "错误：", "zh-hant": "錯誤：", "en": "Error: "}
@@ -26,6 +27,10 @@ class Page(HTMLParser):
         super().__init__()
         self.ids: set[str] = set()
         self.described: list[tuple[str, str]] = []  # (element id, id it names)
+        # What describes each element with an id: its own aria-describedby and that of every
+        # fieldset around it (a group of boxes is described as a whole).
+        self.described_by: dict[str, list[str]] = {}
+        self._fieldsets: list[list[str]] = []
         self.summary: list[str] = []
         self.title = ""
         self._in_summary = self._in_title = False
@@ -35,8 +40,13 @@ class Page(HTMLParser):
         attrs = dict(attrs)
         if "id" in attrs:
             self.ids.add(attrs["id"])
-        for named in (attrs.get("aria-describedby") or "").split():
+        own = (attrs.get("aria-describedby") or "").split()
+        for named in own:
             self.described.append((attrs.get("id") or tag, named))
+        if tag == "fieldset":
+            self._fieldsets.append(own)
+        if "id" in attrs:
+            self.described_by[attrs["id"]] = own + [i for f in self._fieldsets for i in f]
         if "error-summary" in (attrs.get("class") or "").split():
             self._in_summary = True
         if self._in_summary and tag == "a":
@@ -44,6 +54,8 @@ class Page(HTMLParser):
         self._in_title = tag == "title"
 
     def handle_endtag(self, tag):
+        if tag == "fieldset" and self._fieldsets:
+            self._fieldsets.pop()
         if tag == "div":
             self._in_summary = False
         if tag == "title":
@@ -59,6 +71,18 @@ class Page(HTMLParser):
     def broken_links(self) -> list[str]:
         return [href for href in self.summary if href[1:] not in self.ids]
 
+    def untied(self) -> list[str]:
+        """The summary's links whose field is not described by an error message on the page
+        (aria-describedby naming an ``…_error`` element that exists)."""
+        return [
+            href
+            for href in self.summary
+            if not any(
+                named.endswith("_error") and named in self.ids
+                for named in self.described_by.get(href[1:], [])
+            )
+        ]
+
 
 class ErrorSummaryTestCase(BaseTestCase):
     def check(self, response, prefix: str, links: list[str]) -> Page:
@@ -67,6 +91,8 @@ class ErrorSummaryTestCase(BaseTestCase):
         self.assertEqual(page.summary, links)
         self.assertEqual(page.broken_links(), [])
         self.assertEqual(page.dangling(), [])
+        # Each field the summary links to is tied to its message, not only to its help text.
+        self.assertEqual(page.untied(), [])
         return page
 
     def test_the_declaration_form(self):
@@ -149,3 +175,19 @@ class ErrorSummaryTestCase(BaseTestCase):
                 response = self.client.post(f"/{language}/staff/queue/", {"action": "accept"})
                 self.assertTrue(Page(response.content.decode()).title.startswith(prefix))
                 self.assertEqual(Page(response.content.decode()).broken_links(), [])
+
+    def test_the_helper_batch_form(self):
+        login_verified(self.client, make_staff("hana", "helper"))
+        for language, prefix in LANGUAGES.items():
+            data = batch(row("", region="CN-SC"), row("白云", orgs=()), row("长河", consent=False))
+            response = self.client.post(f"/{language}/staff/helper/", data)
+            self.assertEqual(response.status_code, 400)
+            self.check(
+                response,
+                prefix,
+                ["#id_row-0-name", "#id_row-1-organisations_0", "#id_row-2-consent"],
+            )
+            # Before anything was sent: no summary, no "Error:".
+            fresh = Page(self.client.get(f"/{language}/staff/helper/").content.decode())
+            self.assertFalse(fresh.title.startswith(prefix))
+            self.assertEqual((fresh.summary, fresh.dangling()), ([], []))

@@ -6,9 +6,11 @@ and the line breaks in Chromium.
 
 from datetime import date
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 
-from tests.base import BaseTestCase, make_submission, run_sequencer
+from tests.base import BaseTestCase, login_verified, make_submission, run_sequencer
+from tuidang.declarations.models import Channel
 from tuidang.text import chinese_script, lang_for
 
 
@@ -62,3 +64,22 @@ class LangOnPublicPagesTestCase(BaseTestCase):
         self.assertIn('<h2 class="alias" lang="zh-Hans">清风徐来</h2>', traditional)
         home = self.client.get("/en/").content.decode()
         self.assertIn('<h3 class="alias" lang="zh-Hant">山間明月</h3>', home)
+
+    def test_staff_pages_mark_chinese_names_on_english_pages_too(self):
+        """The queue's earlier matches and the CSV import's result name people as well."""
+        login_verified(self.client, self.mo)
+        make_submission("山間明月", region="CN-BJ", declared_on=date(2026, 11, 1))
+        make_submission("山間 明月", region="CN-BJ", channel=Channel.PHONE)
+        queue = self.client.get("/en/staff/queue/?flag=duplicate").content.decode()
+        self.assertIn('<span lang="zh-Hant">山間明月</span> (#', queue)
+        csv = (
+            "name,organisations,region,statement,date,channel,family\n"
+            "清风徐来,party,CN-GD,,2026-11-20,post,\nLily,party,,,2026-11-20,post,\n"
+        )
+        login_verified(self.client, self.val)
+        page = self.client.post(
+            "/en/staff/import/",
+            {"file": SimpleUploadedFile("people.csv", csv.encode(), content_type="text/csv")},
+        ).content.decode()
+        self.assertIn('<span lang="zh-Hans">清风徐来</span>', page)
+        self.assertIn("<span>Lily</span>", page)

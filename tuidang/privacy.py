@@ -43,8 +43,12 @@ import os
 import secrets
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:  # granian's master imports this module before Django is set up
+    from django.http import HttpRequest
 
 IDENTIFYING_HEADERS = (
     "HTTP_USER_AGENT",
@@ -254,13 +258,31 @@ def is_robot(meta) -> bool:
     return any(word in agent for word in ROBOT_WORDS)
 
 
+# The attribute PrivacyMiddleware sets on each request. Code reads it through ``key_of`` (typed,
+# and loud if the middleware did not run), never as ``request.client_key`` directly.
+CLIENT_KEY_ATTRIBUTE = "client_key"
+
+
+def key_of(request: "HttpRequest") -> str:
+    """The client key ``PrivacyMiddleware`` gave this request.
+
+    A request that did not pass through the middleware has none; that is a configuration
+    error (the address would not have been blanked either), so it raises rather than rate
+    limiting everyone under one made-up key.
+    """
+    key = getattr(request, CLIENT_KEY_ATTRIBUTE, None)
+    if not isinstance(key, str):
+        raise RuntimeError("tuidang.privacy.PrivacyMiddleware must run before this view")
+    return key
+
+
 class PrivacyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         start_keeper()
 
     def __call__(self, request):
-        request.client_key = client_key(client_address(request.META))
+        setattr(request, CLIENT_KEY_ATTRIBUTE, client_key(client_address(request.META)))
         request.is_robot = is_robot(request.META)
         request.META["REMOTE_ADDR"] = "0.0.0.0"  # noqa: S104 - a blank, not a bind address
         for header in IDENTIFYING_HEADERS:

@@ -7,7 +7,13 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
-from tests.base import login_verified, make_staff, restore_reference_data
+from tests.base import (
+    login_verified,
+    make_staff,
+    make_submission,
+    restore_reference_data,
+    run_sequencer,
+)
 from tests.browser.base import BrowserTestCase
 
 pytestmark = pytest.mark.slow
@@ -20,8 +26,8 @@ FOCUS_RING = """() => {
   const style = getComputedStyle(el);
   return {
     tag: el.tagName.toLowerCase() + (el.id ? '#' + el.id : ''),
-    // A date input's own fields take the focus inside it (Chromium highlights them itself).
-    inner: el.type === 'date' && !el.matches(':focus'),
+    // A date input's calendar button takes the focus inside it: the ring is still the input's.
+    inside: el !== document.body && !el.matches(':focus'),
     style: style.outlineStyle,
     width: parseFloat(style.outlineWidth),
   };
@@ -119,16 +125,53 @@ class FormsInTheBrowser(BrowserTestCase):
     def test_every_keyboard_stop_shows_a_focus_ring(self):
         _, page = self.open(javascript=True)
         for path in ("/zh-hant/declare/", "/en/receipt/", "/en/staff/login/"):
-            page.goto(self.live_server_url + path)
-            seen = []
-            for _ in range(40):
-                page.keyboard.press("Tab")
-                ring = page.evaluate(FOCUS_RING)
-                if ring["tag"] == "body":
-                    break
-                seen.append(ring["tag"])
-                if ring["inner"]:
-                    continue
-                self.assertNotEqual(ring["style"], "none", (path, ring))
-                self.assertGreaterEqual(ring["width"], 2, (path, ring))
-            self.assertGreater(len(seen), 5, path)
+            self.tab_through(page, path)
+
+    def test_a_focus_ring_on_the_other_public_pages_and_on_staff_pages(self):
+        """ "Everywhere": the pages that are read rather than filled in, and the staff forms."""
+        make_submission("山间明月", statement="我今天声明退出。", want_receipt=True)
+        run_sequencer()
+        context, page = self.open(javascript=True)
+        for path in ("/zh-hans/", "/en/tally/", "/zh-hant/log/", "/en/statements/"):
+            self.tab_through(page, path)
+        for user, paths in (
+            (
+                make_staff("alice", "admin"),
+                (
+                    "/en/staff/",
+                    "/en/staff/intake/",
+                    "/zh-hans/staff/calls/",
+                    "/en/staff/queue/",
+                    "/en/staff/helpers/",
+                ),
+            ),
+            (make_staff("hana", "helper"), ("/zh-hant/staff/helper/",)),
+        ):
+            client = Client()
+            login_verified(client, user)
+            context.add_cookies(
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                        "url": self.live_server_url,
+                    }
+                ]
+            )
+            for path in paths:
+                self.tab_through(page, path)
+                self.assertNotIn("/login/", page.url)
+
+    def tab_through(self, page, path: str) -> None:
+        """Press Tab up to 40 times from the top of ``path``; each stop shows a 2 px ring."""
+        page.goto(self.live_server_url + path)
+        seen = []
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            ring = page.evaluate(FOCUS_RING)
+            if ring["tag"] == "body":
+                break
+            seen.append(ring["tag"])
+            self.assertNotEqual(ring["style"], "none", (path, ring))
+            self.assertGreaterEqual(ring["width"], 2, (path, ring))
+        self.assertGreater(len(seen), 5, path)

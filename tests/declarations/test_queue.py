@@ -169,7 +169,9 @@ class QueueTestCase(BaseTestCase):
         response = self.client.get(URL.format(lang="en") + "?flag=duplicate")
         self.assertEqual(response.context["submissions"], [duplicate])
         self.assertContains(response, "Earlier matching declarations:")
-        self.assertContains(response, f"青松 (#{earlier.pk}, 2026-11-01, Accepted)")
+        self.assertContains(
+            response, f'<span lang="zh">青松</span> (#{earlier.pk}, 2026-11-01, Accepted)'
+        )
         response = self.client.get(URL.format(lang="en") + "?flag=link")
         self.assertEqual(response.context["submissions"], [link])
         response = self.client.get(URL.format(lang="en") + "?flag=nonsense")

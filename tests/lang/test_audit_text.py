@@ -1,8 +1,10 @@
 """The audit page reads as words in each language: no Python reprs ("['link']", "None",
 "{'flag': ''}"), choices by their labels, and the command line named as the actor."""
 
+import ast
 import json
 import re
+from pathlib import Path
 from unittest import mock
 
 from tests.base import BaseTestCase, login_verified, make_submission
@@ -10,6 +12,37 @@ from tuidang.accounts.models import AuditEvent, command_line_detail
 from tuidang.declarations.management.commands import housekeeping
 
 REPR = re.compile(r"\[|\]|\{|\}|'|\bNone\b|\bTrue\b|\bFalse\b")
+
+
+PACKAGE = Path(__file__).resolve().parents[2] / "tuidang"
+
+
+def test_every_command_that_audits_names_the_command_line():
+    """An event recorded by a ``tuidang`` command (no staff account is logged in on the
+    server's terminal) carries ``command_line_detail()`` or at least ``via="command line"``;
+    otherwise the audit page would say "nobody logged in"."""
+    calls, unattributed = 0, []
+    for path in sorted(PACKAGE.glob("*/management/commands/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "record"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "AuditEvent"
+            ):
+                continue
+            calls += 1
+            named = any(k.arg == "via" for k in node.keywords) or any(
+                k.arg is None
+                and isinstance(k.value, ast.Call)
+                and getattr(k.value.func, "id", "") == "command_line_detail"
+                for k in node.keywords
+            )
+            if not named:
+                unattributed.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert calls >= 10, calls  # the scan finds the commands' events
+    assert unattributed == []
 
 
 def detail_cells(page: str) -> list[str]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tuidang import privacy
 from tuidang.accounts import passkeys, throttling
 from tuidang.accounts.actions import ACTION_LABELS
 from tuidang.accounts.decorators import has_role
@@ -31,6 +32,10 @@ class CodeField(forms.RegexField):
     def to_python(self, value):
         # Authenticator apps show "123 456"; people paste it like that.
         return "".join(str(value or "").split())
+
+
+# The id of the login form's own error message (login.html), which the user name field names.
+LOGIN_ERROR_ID = "id_login_error"
 
 
 class LoginForm(forms.Form):
@@ -83,6 +88,16 @@ class LoginForm(forms.Form):
         # Set when this failure started (or lengthened) a back-off for this client.
         self.backoff: throttling.Wait | None = None
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        # The error summary sends a refused login to the user name field; the message that
+        # says why (a form-level one: which of name, password or code was wrong is not told)
+        # is tied to that field too, so a screen reader reads it there (login.html).
+        if self.non_field_errors():
+            bound = self["username"]
+            described = [LOGIN_ERROR_ID, *(bound.aria_describedby or "").split()]
+            self.fields["username"].widget.attrs["aria-describedby"] = " ".join(described)
+
     def clean(self):
         cleaned = self.cleaned_data
         if self.errors:
@@ -92,7 +107,7 @@ class LoginForm(forms.Form):
                 self.fields["code"].error_messages["invalid"], code="no_factor"
             )
         username, password = cleaned["username"], cleaned["password"]
-        client = self.request.client_key
+        client = privacy.key_of(self.request)
         # Everything before authenticate() is cheap: no hashing until every throttle agrees.
         self.wait = throttling.spend_client_budget(client) or throttling.backoff(
             username, client, throttling.trusted_device(self.request, username)
@@ -134,7 +149,7 @@ class LoginForm(forms.Form):
     def _fail(self, reason: str):
         self.refusal = reason
         self.backoff = throttling.record_failure(
-            self.cleaned_data["username"], self.request.client_key
+            self.cleaned_data["username"], privacy.key_of(self.request)
         )
         raise forms.ValidationError(WRONG_CREDENTIALS, code="invalid_login")
 

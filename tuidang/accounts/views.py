@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp_webauthn.models import WebAuthnCredential
 
+from tuidang import privacy
 from tuidang.accounts import passkeys, throttling
 from tuidang.accounts.decorators import has_role, staff_required
 from tuidang.accounts.forms import AuditFilterForm, LoginForm, wait_message
@@ -56,7 +57,7 @@ def login(request):
             with transaction.atomic():
                 auth.login(request, form.user)
                 django_otp.login(request, form.device)
-                throttling.clear(form.cleaned_data["username"], request.client_key)
+                throttling.clear(form.cleaned_data["username"], privacy.key_of(request))
                 AuditEvent.record(
                     form.user, "login.succeeded", form.user, factor=_factor(form.device)
                 )
@@ -108,7 +109,7 @@ def login_passkey_options(request):
     It costs a random challenge and a session write, no hashing; it still spends the client's
     login budget, so it cannot be used to fill the session table at speed.
     """
-    wait = throttling.spend_client_budget(request.client_key)
+    wait = throttling.spend_client_budget(privacy.key_of(request))
     if wait:
         return JsonResponse(
             {"detail": wait_message(wait)}, status=429, headers={"Retry-After": str(wait.seconds)}

@@ -7,6 +7,7 @@ people in them are evidence: readable, never deletable, changed only by the one 
 """
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
@@ -43,10 +44,13 @@ class OrganisationAdmin(AuditedReadsMixin, AuditedAdminMixin, admin.ModelAdmin):
         return ["slug"] if obj else []
 
 
+PERSON_FIELDS = ("position", "name", "statement", "region", "removed_at")
+
+
 class PersonInline(admin.TabularInline):
     model = Person
-    fields = ["position", "name", "statement", "region", "removed_at"]
-    readonly_fields = fields
+    fields = PERSON_FIELDS
+    readonly_fields = PERSON_FIELDS
     extra = 0
     can_delete = False
     show_change_link = True
@@ -96,7 +100,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
                     "submissions": queryset,
                     "opts": self.model._meta,
                     "action": "remove_statements",
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 },
             )
         for submission in queryset:

@@ -19,6 +19,7 @@ itself is not stored). Removal through the receipt deletes a waiting arrival out
 
 import json
 from collections.abc import Callable
+from typing import Final
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -36,7 +37,7 @@ from tuidang.declarations.models import (
 
 # Submissions per write transaction: the lock is held for a few milliseconds at most.
 BATCH = 100
-RECEIVED = "received"
+RECEIVED: Final = "received"
 
 _SQL: dict[str, str] = {}
 

@@ -9,7 +9,7 @@ import goes through these fields. Each person is a ``PersonForm``; the whole sub
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -39,8 +39,8 @@ def reject_control_characters(value: str, allow_breaks: bool = False) -> str:
     return by_rule(rules.reject_control_characters, value, allow_breaks=allow_breaks)
 
 
-def validate_declared_on(value: date) -> date:
-    return by_rule(rules.check_declared_on, value)
+def validate_declared_on(value: date) -> None:
+    by_rule(rules.check_declared_on, value)
 
 
 def as_text(value: Any) -> str:
@@ -117,29 +117,38 @@ class PersonForm(forms.Form):
 
 
 class BasePersonFormSet(forms.BaseFormSet):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Django's own wording ("Please submit at most 10 forms") means nothing to a declarant;
-        # formatted here because Django formats it with the formset's max_num.
-        self.error_messages["too_many_forms"] = rules.too_many_people()
+        # formatted here, in the request's language, because Django formats it with max_num.
+        kwargs["error_messages"] = {
+            **(kwargs.get("error_messages") or {}),
+            "too_many_forms": rules.too_many_people(),
+        }
+        super().__init__(*args, **kwargs)
 
-    def clean(self):
+    def clean(self) -> None:
         if any(self.errors):
             return
-        filled = [f for f in self.forms if f.has_changed() and not self._should_delete_form(f)]
+        # No person is deleted by a checkbox (can_delete is off): "remove" rebuilds the form.
+        filled = [f for f in self.forms if f.has_changed()]
         by_rule(rules.check_family_size, len(filled))
 
     def people(self) -> list[dict]:
         return [f.person() for f in self.forms if f.has_changed()]
 
 
-PersonFormSet = forms.formset_factory(
-    PersonForm,
-    formset=BasePersonFormSet,
-    extra=0,
-    min_num=1,
-    max_num=settings.FAMILY_MAX_SIZE,
-    absolute_max=settings.FAMILY_MAX_SIZE,
+# django-stubs types formset_factory as returning the base class it was given, losing the
+# subclass: the cast says what the factory makes (a subclass of BasePersonFormSet).
+PersonFormSet = cast(
+    type[BasePersonFormSet],
+    forms.formset_factory(
+        PersonForm,
+        formset=BasePersonFormSet,
+        extra=0,
+        min_num=1,
+        max_num=settings.FAMILY_MAX_SIZE,
+        absolute_max=settings.FAMILY_MAX_SIZE,
+    ),
 )
 
 

@@ -105,11 +105,15 @@ class DeclarationRequest(
     ) = msgspec.UNSET
 
 
+# What became of a declaration the API took in (``DeclarationCreated.status``).
+CreatedStatus = Literal["accepted", "pending", "received"]
+
+
 class DeclarationCreated(msgspec.Struct):
     """The answer to a declaration that was taken in."""
 
     status: Annotated[
-        Literal["accepted", "pending", "received"],
+        CreatedStatus,
         msgspec.Meta(
             description="accepted: counted and published with the next batch of the log; "
             "pending: held for a moderator; received: stored, to be moderated in a moment "

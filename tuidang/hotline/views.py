@@ -6,6 +6,7 @@ number for any other outcome rather than dropping it silently, so the volunteer 
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -123,8 +124,9 @@ class CallForm(forms.Form):
             )
         return number
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("caller_number") and data.get("outcome") != CallOutcome.THREAT:
             self.add_error(
                 "caller_number",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_http_methods
 from wagtail.models import Page
 
-from tuidang import ratelimit
+from tuidang import privacy, ratelimit
 from tuidang.accounts.decorators import staff_required
 from tuidang.accounts.models import MODERATOR
 from tuidang.newsroom_comments.forms import CommentForm
@@ -44,7 +44,7 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
         return render(
             request, "newsroom_comments/form_page.html", {**context, "form": CommentForm()}
         )
-    client_key = request.client_key  # type: ignore[attr-defined]
+    client_key = privacy.key_of(request)
     if settings.RATE_LIMITS:
         count = ratelimit.hit("comment", client_key, RATE_WINDOW_SECONDS)
         if count > settings.COMMENTS_PER_10_MINUTES:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
-from tuidang import ratelimit
+from tuidang import privacy, ratelimit
 from tuidang.newsroom_subscriptions import crypto
 from tuidang.newsroom_subscriptions.forms import FollowForm
 from tuidang.newsroom_subscriptions.models import Subscriber, SubscriberState
@@ -39,7 +39,7 @@ def follow(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "followers": follower_count()}
     if request.method != "POST":
         return render(request, "newsroom_subscriptions/follow.html", context)
-    client_key: str = request.client_key  # type: ignore[attr-defined]
+    client_key = privacy.key_of(request)
     too_many = settings.RATE_LIMITS and (
         ratelimit.hit("follow", client_key, 600) > settings.FOLLOW_REQUESTS_PER_10_MINUTES
     )

@@ -25,9 +25,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from tuidang import privacy
 from tuidang.declarations import arrivals, contacts, rules, schema
 from tuidang.declarations.jsonrequest import BadBody, error_response, parse_json, read_body
-from tuidang.declarations.models import Channel, Submission
+from tuidang.declarations.models import Channel, Status, Submission
 from tuidang.declarations.views.declare import (
     count_submission,
     retry_after_seconds,
@@ -92,15 +93,17 @@ def _declarations(request: HttpRequest) -> HttpResponse:
         "language": translation.get_language() or "",
         "contact": declaration["contact"],
         "want_receipt": declaration["receipt"],
-        "client_key": request.client_key,
+        "client_key": privacy.key_of(request),
     }
+    status: schema.CreatedStatus
     if settings.INTAKE_QUEUE:
         # Moderated by the sequencer in a moment (arrivals.py): what is true now is "received".
         code = arrivals.receive(**taken_in)
         status = arrivals.RECEIVED
     else:
         submission, code = Submission.objects.submit(**taken_in)
-        status = submission.status
+        # submit() leaves a submission accepted or held for a moderator, nothing else.
+        status = "accepted" if submission.status == Status.ACCEPTED else "pending"
     created = schema.DeclarationCreated(
         # No id: consecutive ids would let anyone who declares twice count the
         # declarations that arrived in between, and when (docs/privacy.md, "Timing").

@@ -19,12 +19,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, ngettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from tuidang import params, ratelimit
+from tuidang import params, privacy, ratelimit
 from tuidang.compression import compress_anyway
 from tuidang.declarations import regions
 from tuidang.declarations.forms import (
@@ -40,14 +40,6 @@ from tuidang.transparency import batches
 PREFIX = "person"
 HOUR = 3600
 SUBMIT_SCOPE = "submit"
-# Django's own wording ("Please submit at most 10 forms") means nothing to a declarant.
-FORMSET_ERRORS = {
-    "too_many_forms": ngettext_lazy(
-        "One submission can hold at most %(num)d person.",
-        "One submission can hold at most %(num)d people.",
-        "num",
-    )
-}
 
 
 # --- The hourly limit, shared with the partner API -------------------------------------------
@@ -57,7 +49,7 @@ def submission_limit_reached(request: HttpRequest) -> bool:
     """True when this client has already made its submissions for this hour (cheap, no count)."""
     if not settings.RATE_LIMITS:
         return False
-    used = ratelimit.count(SUBMIT_SCOPE, request.client_key, HOUR)
+    used = ratelimit.count(SUBMIT_SCOPE, privacy.key_of(request), HOUR)
     return used >= settings.RATE_LIMIT_SUBMISSIONS_PER_HOUR
 
 
@@ -69,7 +61,7 @@ def count_submission(request: HttpRequest) -> bool:
     """
     if not settings.RATE_LIMITS:
         return True
-    used = ratelimit.hit(SUBMIT_SCOPE, request.client_key, HOUR)
+    used = ratelimit.hit(SUBMIT_SCOPE, privacy.key_of(request), HOUR)
     return used <= settings.RATE_LIMIT_SUBMISSIONS_PER_HOUR
 
 
@@ -127,7 +119,7 @@ def declare(request: HttpRequest) -> HttpResponse:
         language=get_language() or "",
         contact=form.cleaned_data["contact"],
         want_receipt=form.cleaned_data["want_receipt"],
-        client_key=request.client_key,
+        client_key=privacy.key_of(request),
     )
     result = {"status": submission.status, "people": len(people), "receipt": code}
     # When the declaration will appear, said from now: this page is the answer to the form.
@@ -149,9 +141,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 def person_formset(data=None, initial=None, **kwargs) -> BasePersonFormSet:
     """The people of one submission, as the form and the API both read them."""
-    return PersonFormSet(
-        data, prefix=PREFIX, initial=initial, error_messages=FORMSET_ERRORS, **kwargs
-    )
+    return PersonFormSet(data, prefix=PREFIX, initial=initial, **kwargs)
 
 
 def _typed_people(formset: BasePersonFormSet) -> list[dict]:

@@ -6,6 +6,7 @@ its own transaction with its audit event; counting is the models' business.
 """
 
 from collections import defaultdict
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -75,8 +76,9 @@ class ModerationForm(forms.Form):
     def clean_note(self):
         return reject_control_characters(self.cleaned_data["note"]).strip()
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == REJECT and not data.get("reason"):
             self.add_error("reason", _("Choose a reason for rejecting."))
         return data
@@ -214,12 +216,11 @@ def queue(request):
     if flag:
         # Flags are a JSON list of strings; matching the quoted string works on SQLite and PostgreSQL.
         pending = pending.filter(flags__icontains=f'"{flag}"')
-    page = Paginator(pending, PER_PAGE).get_page(params.whole_number(request.GET.get("page")))
-    submissions = list(
-        page.object_list.select_related("entered_by").prefetch_related(
-            Prefetch("people", queryset=Person.objects.prefetch_related("organisations"))
-        )
+    pending = pending.select_related("entered_by").prefetch_related(
+        Prefetch("people", queryset=Person.objects.prefetch_related("organisations"))
     )
+    page = Paginator(pending, PER_PAGE).get_page(params.whole_number(request.GET.get("page")))
+    submissions = list(page.object_list)
     attach_earlier_matches(submissions)
     if form.is_bound:
         selected = {str(pk) for pk in request.POST.getlist("submissions")}

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from tuidang import params, ratelimit
+from tuidang import params, privacy, ratelimit
 from tuidang.declarations import arrivals, regions
 from tuidang.declarations.models import Arrival, Organisation, Status, Submission
 from tuidang.declarations.views.declare import HOUR, retry_after_seconds
@@ -36,7 +36,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
         return render(request, TEMPLATE, {})
 
     if settings.RATE_LIMITS:
-        used = ratelimit.hit(RECEIPT_SCOPE, request.client_key, HOUR)
+        used = ratelimit.hit(RECEIPT_SCOPE, privacy.key_of(request), HOUR)
         if used > RECEIPT_LOOKUPS_PER_HOUR:
             message = _("Too many receipt codes tried from this connection. Please wait an hour.")
             response = render(request, TEMPLATE, {"alert": message}, status=429)
@@ -58,9 +58,9 @@ def receipt(request: HttpRequest) -> HttpResponse:
     arrival = arrivals.find(receipt_hash)
     submission = Submission.objects.filter(receipt_hash=receipt_hash).first()
     if submission is None and arrival is not None:
-        response = _received(request, arrival, code)
-        if response is not None:
-            return response
+        answer = _received(request, arrival, code)
+        if answer is not None:
+            return answer
         # The sequencer stored it while its removal was asked: the submission's removal applies.
         submission = Submission.objects.filter(receipt_hash=receipt_hash).first()
     if submission is None:
@@ -77,9 +77,9 @@ def receipt(request: HttpRequest) -> HttpResponse:
 
     context = {"submission": submission, "code": code}
     if request.POST.get("action") == "proof":
-        proof = _tlog_proof(submission, request.POST.get("leaf", ""))
-        if proof is not None:
-            return proof
+        download = _tlog_proof(submission, request.POST.get("leaf", ""))
+        if download is not None:
+            return download
         context["alert"] = _("This declaration has no such log entry.")
     if request.POST.get("action") == "remove":
         if request.POST.get("confirm") == "yes":
@@ -104,6 +104,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     if context.get("confirm_removal"):
         return render(request, TEMPLATE, context)
     context["checkpoint"] = latest = Checkpoint.objects.latest_signed()
+    proofs: dict[int, str] = {}
     # A rejected person's entry is a rejection (day and reason only): no receipt is offered.
     if latest is not None and submission.status == Status.ACCEPTED:
         # One note and one tile reader for the whole family: its entries share most tiles.
@@ -111,8 +112,9 @@ def receipt(request: HttpRequest) -> HttpResponse:
         reader = logstore.TileReader(latest.size)
         for person in people:
             if person.leaf_index is not None and person.leaf_index < latest.size:
-                proof = tlog_proof(person.leaf_index, note, reader)
-                person.tlog_proof = proof.decode("utf-8")
+                proofs[person.pk] = tlog_proof(person.leaf_index, note, reader).decode("utf-8")
+    # Each person with the text of their inclusion proof ("" when there is none to give).
+    context["shown"] = [(person, proofs.get(person.pk, "")) for person in people]
     return render(request, TEMPLATE, context)
 
 
