@@ -23,7 +23,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-import django
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -31,7 +30,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from tuidang.accounts.models import AuditEvent
-from tuidang.cases import secrecy
+from tuidang.cases import pdf, secrecy
 from tuidang.cases.counts import count_acts
 from tuidang.cases.models import (
     Act,
@@ -55,8 +54,8 @@ PDF_TEMPLATES = {
     "dossier.pdf": "cases/dossier_pdf.html",
     "un-communication.pdf": "cases/dossier_un.html",
 }
-# Below this many acts a dossier's PDFs are made one after the other (starting a process costs
-# more than it saves).
+# Below this many acts a dossier's PDFs are made one after the other in this process (starting
+# a process costs more than it saves).
 PARALLEL_FROM_ROWS = 2000
 CSV_COLUMNS = [
     "case",
@@ -191,8 +190,9 @@ def dossier_data(
     label = _label_field(language)
     acts = [
         _ActRow(*row)
-        for row in acts.order_by("event__case__codename", "event__date", "event_id", "pk")
-        .values_list(
+        for row in acts.order_by(
+            "event__case__codename", "event__date", "event_id", "pk"
+        ).values_list(
             "pk",
             "victim_id",
             "date",
@@ -215,9 +215,7 @@ def dossier_data(
     descriptions: dict[int, str] = {}
     if profile.narratives:
         descriptions = dict(
-            Event.objects.filter(pk__in={a.event_id for a in acts}).values_list(
-                "pk", "description"
-            )
+            Event.objects.filter(pk__in={a.event_id for a in acts}).values_list("pk", "description")
         )
     shown = ("pk", "real_name", "other_names", "birth_date", "sex", "region", "merged_into")
     named_in_acts = {a.victim_id for a in acts}
@@ -431,41 +429,48 @@ def _acts_by_victim(data: dict[str, Any]) -> None:
             ]
 
 
-def to_pdf(data: dict[str, Any], template: str = "cases/dossier_pdf.html", tables=None) -> bytes:
-    from weasyprint import HTML
-
+def to_html(data: dict[str, Any], template: str = "cases/dossier_pdf.html", tables=None) -> str:
     printable = {**data, "cases": copy.deepcopy(data["cases"])}
     _acts_by_victim(printable)
-    html = render_to_string(template, {"d": printable, "tables": tables or _tables(data)})
-    # No base_url: the document loads nothing from anywhere (fonts come from the system).
-    return HTML(string=html).write_pdf()
+    return render_to_string(template, {"d": printable, "tables": tables or _tables(data)})
 
 
-def _pdf_in_child(job: tuple[dict[str, Any], str, dict[str, Any], str]) -> bytes:
-    data, template, tables, language = job
-    with translation.override(language):
-        return to_pdf(data, template, tables)
+def to_pdf(data: dict[str, Any], template: str = "cases/dossier_pdf.html", tables=None) -> bytes:
+    return pdf.write_pdf(to_html(data, template, tables))
 
 
-def render_files(data: dict[str, Any]) -> dict[str, bytes]:
-    """The four files. The two PDFs are laid out at the same time in two processes (WeasyPrint
-    uses one core; the layout is most of a big dossier's time). The children are started
-    afresh (spawned, not forked: a web worker has other threads), get plain data and use no
-    database."""
+def pdf_pool() -> ProcessPoolExecutor:
+    """One process for the UN layout of a big dossier, started afresh (spawned, not forked: a
+    web worker has other threads) and made to import WeasyPrint at once, so that it is ready
+    by the time the data is."""
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(pdf.warm)
+    return pool
+
+
+def render_files(data: dict[str, Any], pool: ProcessPoolExecutor | None = None) -> dict[str, bytes]:
+    """The four files. Both PDFs' HTML is made here (templates need Django); for a big dossier
+    the UN layout, the longer of the two, is laid out in another process (``pool``, or one
+    started here) while this one lays out the dossier's PDF and writes the JSON and CSV
+    (WeasyPrint uses one core; the layout is most of a big dossier's time). The other process
+    gets only HTML: no Django, no database, no data."""
     tables = _tables(data)
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    jobs = [(data, template, tables, language) for template in PDF_TEMPLATES.values()]
-    if len(data["rows"]) < PARALLEL_FROM_ROWS:
-        pdfs = [_pdf_in_child(job) for job in jobs]
-    else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(len(jobs), mp_context=context, initializer=django.setup) as pool:
-            pdfs = list(pool.map(_pdf_in_child, jobs))
-    return {
-        "dossier.json": to_json(data),
-        "dossier.csv": to_csv(data),
-        **dict(zip(PDF_TEMPLATES, pdfs, strict=True)),
-    }
+    un_html = to_html(data, PDF_TEMPLATES["un-communication.pdf"], tables)
+    own_pool = None
+    if pool is None and len(data["rows"]) >= PARALLEL_FROM_ROWS:
+        pool = own_pool = pdf_pool()
+    try:
+        un = pool.submit(pdf.write_pdf, un_html) if pool is not None else None
+        files = {
+            "dossier.json": to_json(data),
+            "dossier.csv": to_csv(data),
+            "dossier.pdf": to_pdf(data, PDF_TEMPLATES["dossier.pdf"], tables),
+            "un-communication.pdf": un.result() if un else pdf.write_pdf(un_html),
+        }
+    finally:
+        if own_pool is not None:
+            own_pool.shutdown()
+    return files
 
 
 def build(
@@ -484,9 +489,15 @@ def build(
     acts = filters.apply(Act.objects.filter(event__case__in=cases))
     version = Dossier.objects.filter(title=title, recipient=recipient).count() + 1
     # The recipient's language, whatever the page or terminal the build came from.
-    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
-        data = dossier_data(acts, profile, title=title, recipient=recipient, version=version)
-        files = render_files(data)
+    # A big dossier's second PDF process starts now, to be ready when the data is.
+    pool = pdf_pool() if acts.count() >= PARALLEL_FROM_ROWS else None
+    try:
+        with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+            data = dossier_data(acts, profile, title=title, recipient=recipient, version=version)
+            files = render_files(data, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     hashes = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
     with transaction.atomic():
         dossier = Dossier.objects.create(
