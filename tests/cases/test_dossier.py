@@ -8,11 +8,12 @@ import tempfile
 from pathlib import Path
 
 from django.core.management import call_command
+from django.utils import translation
 
 from tests.cases.base import CasesTestCase
 from tests.cases.test_counts import PLANTED, case_file, hand_count
 from tuidang.cases import dossier, duplicates
-from tuidang.cases.models import Case, Dossier, Intervention, Person, RedactionProfile
+from tuidang.cases.models import Act, Case, Dossier, Intervention, Person, RedactionProfile
 from tuidang.cases.transfer import import_data
 
 
@@ -124,3 +125,27 @@ class DossierTests(CasesTestCase):
         self.assertEqual(summary["provinces"], 1)
         self.assertEqual(summary["victims"], 7)
         shutil.rmtree(out)
+
+    def test_a_big_dossiers_un_layout_made_in_another_process_reads_back_the_same(self):
+        # A big dossier lays its UN communication out in a spawned process (given only HTML);
+        # here a small one is sent there too, and its text must equal the one made in-process.
+        with translation.override("zh-hans"):
+            data = dossier.dossier_data(
+                dossier.Filters(cases=["V00", "V01"]).apply(Act.objects.all()),
+                government(),
+                title="Two",
+                recipient="A government",
+            )
+            here = dossier.render_files(data)
+            pool = dossier.pdf_pool()
+            try:
+                there = dossier.render_files(data, pool)
+            finally:
+                pool.shutdown()
+        self.assertEqual(sorted(there), sorted(here))
+        un = pdf_text(there["un-communication.pdf"])
+        self.assertEqual(un, pdf_text(here["un-communication.pdf"]))
+        self.assertIn("王建国", un)  # consented
+        self.assertNotIn("王秀英", un)  # refused: a label with a mark, explained once
+        self.assertEqual(un.count("未经同意"), 1, un)
+        self.assertIn("V002*", un)

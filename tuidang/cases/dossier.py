@@ -17,12 +17,12 @@ import hashlib
 import io
 import json
 import multiprocessing
+import re
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-import django
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -30,7 +30,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from tuidang.accounts.models import AuditEvent
-from tuidang.cases import secrecy
+from tuidang.cases import pdf, secrecy
 from tuidang.cases.counts import count_acts
 from tuidang.cases.models import (
     Act,
@@ -38,6 +38,7 @@ from tuidang.cases.models import (
     Consent,
     Dossier,
     DossierFile,
+    Event,
     Information,
     Intervention,
     Person,
@@ -45,6 +46,7 @@ from tuidang.cases.models import (
     Term,
     Vocabulary,
 )
+from tuidang.cases.models.documentation import format_fuzzy_date
 from tuidang.declarations.regions import name as region_name
 
 FORMAT = "tuidang-dossier/1"
@@ -52,8 +54,8 @@ PDF_TEMPLATES = {
     "dossier.pdf": "cases/dossier_pdf.html",
     "un-communication.pdf": "cases/dossier_un.html",
 }
-# Below this many acts a dossier's PDFs are made one after the other (starting a process costs
-# more than it saves).
+# Below this many acts a dossier's PDFs are made one after the other in this process (starting
+# a process costs more than it saves).
 PARALLEL_FROM_ROWS = 2000
 CSV_COLUMNS = [
     "case",
@@ -118,39 +120,103 @@ def _redactor(replacements: dict[str, str]):
     for name in sorted(replacements, key=len, reverse=True):
         by_first.setdefault(name[0], []).append(name)
 
+    # Only where a name may start is looked at; the text between is copied as it is.
+    starts = re.compile("[" + re.escape("".join(by_first)) + "]") if by_first else None
+
     def redact(text: str) -> str:
-        if not by_first:
+        if starts is None:
             return text
         out, i = [], 0
-        while i < len(text):
-            for name in by_first.get(text[i], ()):
-                if text.startswith(name, i):
+        while (found := starts.search(text, i)) is not None:
+            at = found.start()
+            for name in by_first[text[at]]:
+                if text.startswith(name, at):
+                    out.append(text[i:at])
                     out.append(replacements[name])
-                    i += len(name)
+                    i = at + len(name)
                     break
             else:
-                out.append(text[i])
-                i += 1
+                out.append(text[i : at + 1])
+                i = at + 1
+        out.append(text[i:])
         return "".join(out)
 
     return redact
+
+
+class _ActRow(NamedTuple):
+    """One act as ``dossier_data`` reads it (the order of its ``values_list``)."""
+
+    pk: int
+    victim_id: int
+    date: Any
+    date_precision: str
+    type_code: str
+    type_label: str
+    status_code: str
+    status_label: str
+    event_id: int
+    title: str
+    region: str
+    city: str
+    event_date: Any
+    event_date_precision: str
+    case_id: int
+    codename: str
+
+
+def _label_field(language: str) -> str:
+    """The column ``Term.label(language)`` reads, to read labels along with the acts."""
+    language = language.lower()
+    if language.startswith("zh-hant"):
+        return "label_zh_hant"
+    if language.startswith("zh"):
+        return "label_zh_hans"
+    return "label_en"
 
 
 def dossier_data(
     acts, profile: RedactionProfile, *, title: str, recipient: str, version: int = 1
 ) -> dict[str, Any]:
     """Everything a dossier says, as plain data (the JSON file; the PDF and CSV are made from it)."""
-    # A few queries whatever the number of cases (tests/cases/test_queries.py): the acts with
-    # their event, case and terms; the people they name, each with only the sealed fields a
-    # dossier may show (opening a sealed value costs a decryption; addresses and contacts
-    # never go out, so they are not read); the spellings of people merged into them; consents.
-    acts = list(
-        acts.select_related("event", "event__case", "act_type", "victim_status")
-        .defer("event__case__current_country")
-        .order_by("event__case__codename", "event__date", "event_id", "pk")
-    )
-    summary_counts = count_acts(Act.objects.filter(pk__in=[a.pk for a in acts]))
+    # A few queries whatever the number of cases (tests/cases/test_queries.py): the acts as
+    # plain rows with their event, case and terms (no model instances: a 1,000-case dossier has
+    # 20,000 acts but 1,000 events, and an event instance per act would open its sealed
+    # description once per act); the events' descriptions, once each; the people they name,
+    # each with only the sealed fields a dossier may show (opening a sealed value costs a
+    # decryption; addresses and contacts never go out, so they are not read); the spellings of
+    # people merged into them; consents.
     language = translation.get_language() or "en"
+    label = _label_field(language)
+    acts = [
+        _ActRow(*row)
+        for row in acts.order_by(
+            "event__case__codename", "event__date", "event_id", "pk"
+        ).values_list(
+            "pk",
+            "victim_id",
+            "date",
+            "date_precision",
+            "act_type__code",
+            f"act_type__{label}",
+            "victim_status__code",
+            f"victim_status__{label}",
+            "event_id",
+            "event__title",
+            "event__region",
+            "event__city",
+            "event__date",
+            "event__date_precision",
+            "event__case_id",
+            "event__case__codename",
+        )
+    ]
+    summary_counts = count_acts(Act.objects.filter(pk__in=[a.pk for a in acts]))
+    descriptions: dict[int, str] = {}
+    if profile.narratives:
+        descriptions = dict(
+            Event.objects.filter(pk__in={a.event_id for a in acts}).values_list("pk", "description")
+        )
     shown = ("pk", "real_name", "other_names", "birth_date", "sex", "region", "merged_into")
     named_in_acts = {a.victim_id for a in acts}
     people = {p.pk: p for p in Person.objects.filter(pk__in=named_in_acts).only(*shown)}
@@ -202,57 +268,59 @@ def dossier_data(
     rows = []
     timeline: dict[int, dict[str, Any]] = {}
     for act in acts:
-        case, event = act.event.case, act.event
         person = victim_of[act.pk]
-        entry = cases.setdefault(
-            case.pk, {"codename": case.codename, "events": {}, "victims": {}, "sources": []}
-        )
-        entry["victims"].setdefault(person.pk, victim_entry(person))
-        event_entry = entry["events"].setdefault(
-            event.pk,
-            {
-                "date": event.fuzzy_date,
-                "region": event.region,
-                "region_name": region_name(event.region) if event.region else "",
-                "city": event.city if profile.cities else "",
-                "title": redact(event.title),
-                "narrative": redact(event.description) if profile.narratives else "",
+        entry = cases.get(act.case_id)
+        if entry is None:
+            entry = cases[act.case_id] = {
+                "codename": act.codename,
+                "events": {},
+                "victims": {},
+                "sources": [],
+            }
+        if person.pk not in entry["victims"]:
+            entry["victims"][person.pk] = victim_entry(person)
+        event_date = format_fuzzy_date(act.event_date, act.event_date_precision)
+        event_entry = entry["events"].get(act.event_id)
+        if event_entry is None:  # once per event, not once per act (redacting costs)
+            event_entry = entry["events"][act.event_id] = {
+                "date": event_date,
+                "region": act.region,
+                "region_name": region_name(act.region) if act.region else "",
+                "city": act.city if profile.cities else "",
+                "title": redact(act.title),
+                "narrative": redact(descriptions.get(act.event_id, "")),
                 "acts": [],
-            },
-        )
+            }
+            timeline[act.event_id] = {
+                "date": event_date,
+                "sort": act.event_date.isoformat() if act.event_date else "9999",
+                "case": act.codename,
+                "region": act.region,
+                "title": event_entry["title"],
+            }
         act_entry = {
             "victim": labels[person.pk],
-            "type": act.act_type.code,
-            "type_label": act.act_type.label(language),
-            "date": act.fuzzy_date or event.fuzzy_date,
-            "status": act.victim_status.code,
-            "status_label": act.victim_status.label(language),
+            "type": act.type_code,
+            "type_label": act.type_label,
+            "date": format_fuzzy_date(act.date, act.date_precision) or event_date,
+            "status": act.status_code,
+            "status_label": act.status_label,
         }
         event_entry["acts"].append(act_entry)
-        timeline.setdefault(
-            event.pk,
-            {
-                "date": event.fuzzy_date,
-                "sort": event.date.isoformat() if event.date else "9999",
-                "case": case.codename,
-                "region": event.region,
-                "title": event_entry["title"],
-            },
-        )
         rows.append(
             {
-                "case": case.codename,
+                "case": act.codename,
                 "victim": labels[person.pk],
                 "sex": person.sex,
                 "birth_date": entry["victims"][person.pk]["birth_date"],
                 "home_region": person.region,
-                "act_type": act.act_type.code,
-                "act": act_entry["type_label"],
+                "act_type": act.type_code,
+                "act": act.type_label,
                 "date": act_entry["date"],
-                "date_precision": act.date_precision if act.date else event.date_precision,
-                "region": event.region,
+                "date_precision": act.date_precision if act.date else act.event_date_precision,
+                "region": act.region,
                 "city": event_entry["city"],
-                "victim_status": act.victim_status.code,
+                "victim_status": act.status_code,
             }
         )
     if profile.sources:
@@ -361,41 +429,48 @@ def _acts_by_victim(data: dict[str, Any]) -> None:
             ]
 
 
-def to_pdf(data: dict[str, Any], template: str = "cases/dossier_pdf.html", tables=None) -> bytes:
-    from weasyprint import HTML
-
+def to_html(data: dict[str, Any], template: str = "cases/dossier_pdf.html", tables=None) -> str:
     printable = {**data, "cases": copy.deepcopy(data["cases"])}
     _acts_by_victim(printable)
-    html = render_to_string(template, {"d": printable, "tables": tables or _tables(data)})
-    # No base_url: the document loads nothing from anywhere (fonts come from the system).
-    return HTML(string=html).write_pdf()
+    return render_to_string(template, {"d": printable, "tables": tables or _tables(data)})
 
 
-def _pdf_in_child(job: tuple[dict[str, Any], str, dict[str, Any], str]) -> bytes:
-    data, template, tables, language = job
-    with translation.override(language):
-        return to_pdf(data, template, tables)
+def to_pdf(data: dict[str, Any], template: str = "cases/dossier_pdf.html", tables=None) -> bytes:
+    return pdf.write_pdf(to_html(data, template, tables))
 
 
-def render_files(data: dict[str, Any]) -> dict[str, bytes]:
-    """The four files. The two PDFs are laid out at the same time in two processes (WeasyPrint
-    uses one core; the layout is most of a big dossier's time). The children are started
-    afresh (spawned, not forked: a web worker has other threads), get plain data and use no
-    database."""
+def pdf_pool() -> ProcessPoolExecutor:
+    """One process for the UN layout of a big dossier, started afresh (spawned, not forked: a
+    web worker has other threads) and made to import WeasyPrint at once, so that it is ready
+    by the time the data is."""
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(pdf.warm)
+    return pool
+
+
+def render_files(data: dict[str, Any], pool: ProcessPoolExecutor | None = None) -> dict[str, bytes]:
+    """The four files. Both PDFs' HTML is made here (templates need Django); for a big dossier
+    the UN layout, the longer of the two, is laid out in another process (``pool``, or one
+    started here) while this one lays out the dossier's PDF and writes the JSON and CSV
+    (WeasyPrint uses one core; the layout is most of a big dossier's time). The other process
+    gets only HTML: no Django, no database, no data."""
     tables = _tables(data)
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    jobs = [(data, template, tables, language) for template in PDF_TEMPLATES.values()]
-    if len(data["rows"]) < PARALLEL_FROM_ROWS:
-        pdfs = [_pdf_in_child(job) for job in jobs]
-    else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(len(jobs), mp_context=context, initializer=django.setup) as pool:
-            pdfs = list(pool.map(_pdf_in_child, jobs))
-    return {
-        "dossier.json": to_json(data),
-        "dossier.csv": to_csv(data),
-        **dict(zip(PDF_TEMPLATES, pdfs, strict=True)),
-    }
+    un_html = to_html(data, PDF_TEMPLATES["un-communication.pdf"], tables)
+    own_pool = None
+    if pool is None and len(data["rows"]) >= PARALLEL_FROM_ROWS:
+        pool = own_pool = pdf_pool()
+    try:
+        un = pool.submit(pdf.write_pdf, un_html) if pool is not None else None
+        files = {
+            "dossier.json": to_json(data),
+            "dossier.csv": to_csv(data),
+            "dossier.pdf": to_pdf(data, PDF_TEMPLATES["dossier.pdf"], tables),
+            "un-communication.pdf": un.result() if un else pdf.write_pdf(un_html),
+        }
+    finally:
+        if own_pool is not None:
+            own_pool.shutdown()
+    return files
 
 
 def build(
@@ -414,9 +489,15 @@ def build(
     acts = filters.apply(Act.objects.filter(event__case__in=cases))
     version = Dossier.objects.filter(title=title, recipient=recipient).count() + 1
     # The recipient's language, whatever the page or terminal the build came from.
-    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
-        data = dossier_data(acts, profile, title=title, recipient=recipient, version=version)
-        files = render_files(data)
+    # A big dossier's second PDF process starts now, to be ready when the data is.
+    pool = pdf_pool() if acts.count() >= PARALLEL_FROM_ROWS else None
+    try:
+        with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+            data = dossier_data(acts, profile, title=title, recipient=recipient, version=version)
+            files = render_files(data, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     hashes = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
     with transaction.atomic():
         dossier = Dossier.objects.create(
