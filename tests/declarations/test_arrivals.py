@@ -137,6 +137,49 @@ class ReceivedTestCase(QueueTestCase):
             ],
         )
 
+    def test_one_batch_is_checked_against_what_is_stored_and_stored_whole(self):
+        text = "另一段足够长的声明文字用于测试已存的相似文本"
+        self.send(
+            body(p("Stored", ("party", "league"), region="CN-GD"), p("Author", statement=text))
+        )
+        arrivals.drain()
+        # One batch of families: exactly the stored organisations is a duplicate, a superset
+        # or another region is not; the stored statement with other punctuation is similar.
+        self.send(body(p("stored", ("league", "party"), region="CN-GD")))
+        self.send(body(p("Stored", ("party", "league", "pioneers"), region="CN-GD")))
+        self.send(
+            body(p("Stored", ("party", "league"), region="CN-SX"), p("Copy", statement=text + "！"))
+        )
+        self.send(
+            body(p("Fresh", ("party", "league"), "第一条足够长的声明文字，无人写过"), p("Kin"))
+        )
+        self.assertEqual(arrivals.moderate_batch(), 4)
+        self.assertEqual(
+            list(Submission.objects.order_by("pk").values_list("flags", flat=True))[1:],
+            [["duplicate"], [], ["similar_text"], []],
+        )
+        stored = [
+            (person.submission_id, person.position, person.name,
+             sorted(person.organisations.values_list("slug", flat=True)))
+            for person in Person.objects.order_by("submission_id", "position")
+        ][2:]  # fmt: skip
+        first = stored[0][0]
+        self.assertEqual(
+            [(s - first, *rest) for s, *rest in stored],
+            [
+                (0, 0, "stored", ["league", "party"]),
+                (1, 0, "Stored", ["league", "party", "pioneers"]),
+                (2, 0, "Stored", ["league", "party"]),
+                (2, 1, "Copy", ["party"]),
+                (3, 0, "Fresh", ["league", "party"]),
+                (3, 1, "Kin", ["party"]),
+            ],
+        )
+        self.assertEqual(
+            Person.objects.get(name="Fresh").statement_fingerprint,
+            arrivals.fingerprint("第一条足够长的声明文字，无人写过"),
+        )
+
     def test_batches_are_bounded_and_oldest_first(self):
         for i in range(5):
             self.send(body(p(f"Batch {i}")))
