@@ -276,8 +276,8 @@ def _insert_many(batch: list[tuple["Submission", list[tuple], Any]]) -> None:
             for value in (ids[submission_id, row[0]], org)
         ]
         for start in range(0, len(links), 2 * LINKS_PER_INSERT):
-            chunk = links[start : start + 2 * LINKS_PER_INSERT]
-            cursor.execute(_sql("links", len(chunk) // 2), chunk)
+            pairs = links[start : start + 2 * LINKS_PER_INSERT]
+            cursor.execute(_sql("links", len(pairs) // 2), pairs)
 
 
 _STATEMENTS: dict[tuple, str] = {}
