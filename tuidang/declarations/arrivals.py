@@ -1,7 +1,7 @@
 """The intake queue: a declaration stored as it arrived, moderated afterwards by the sequencer.
 
-With ``TUIDANG_INTAKE_QUEUE`` on, the partner API checks a body by the rules (no database
-read), stores it as ONE ``Arrival`` row (``receive``) and answers ``"status": "received"``.
+With ``TUIDANG_INTAKE_QUEUE`` on, the partner API and the public form check a body by the
+rules (no database read), store it as ONE ``Arrival`` row (``receive``) and answer "received".
 The sequencer (``tuidang sequencer``, started by ``tuidang serve``) then takes the oldest
 arrivals in batches (``moderate_batch``): it reads the moderation policy for the whole
 batch in two set-based statements outside any transaction, then, in one short transaction per
