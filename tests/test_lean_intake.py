@@ -9,6 +9,8 @@ import sys
 from datetime import date
 
 from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 
 from tests.base import BaseTestCase
@@ -58,6 +60,11 @@ def declaration(name: str, **person) -> bytes:
 class LeanChainTestCase(BaseTestCase):
     def setUp(self):
         super().setUp()
+        # As Django's test client does: the handler would close the test's own connection
+        # (and its transaction) at the end of each request.
+        for signal in (request_started, request_finished):
+            signal.disconnect(close_old_connections)
+            self.addCleanup(signal.connect, close_old_connections)
         self.bridge = WsgiBridge(django_wsgi_application, routes={PATH: LeanHandler()})
         self.whole = WsgiBridge(django_wsgi_application)
 
