@@ -3,7 +3,7 @@
 Runs against a fresh SQLite data dir, migrated, rate limits off and auto-accept on, like
 ``bench/intake.py``. Usage::
 
-    .venv/bin/python bench/profile_request.py intake --requests 500 [--profile 30]
+    .venv/bin/python bench/profile_request.py intake --requests 500 [--profile 30] [--queue]
     .venv/bin/python bench/profile_request.py tally --requests 300 [--profile 30]
     .venv/bin/python bench/profile_request.py tally-fresh --requests 100 [--profile 30]
 
@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("what", choices=["intake", "tally", "tally-fresh"])
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--profile", type=int, default=0, help="print the N top functions")
+    parser.add_argument("--queue", action="store_true", help="TUIDANG_INTAKE_QUEUE on")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="tuidang-profile-")
     os.environ.update(
@@ -42,6 +43,7 @@ def main() -> None:
         TUIDANG_RATE_LIMITS="off",
         TUIDANG_AUTO_ACCEPT="on",
         DJANGO_SETTINGS_MODULE="tuidang.settings",
+        TUIDANG_INTAKE_QUEUE="on" if args.queue else "off",
     )
     sys.path.insert(0, str(ROOT))
     import django

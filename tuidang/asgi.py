@@ -16,6 +16,7 @@ import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tuidang.settings")
@@ -57,6 +58,24 @@ def wsgi_environ(scope, body: bytes) -> dict:
     return environ
 
 
+class LeanHandler(WSGIHandler):
+    """Django's WSGI handler with ``settings.API_INTAKE_MIDDLEWARE`` instead of the whole list.
+
+    ``POST /api/v1/declarations`` is the one path where thousands of anonymous calls a second
+    are expected; a quarter of its CPU went to middleware it has no use for (bench/RESULTS.md,
+    "Web CPU per declaration"). Django builds its middleware chain from ``settings.MIDDLEWARE``
+    alone, so the list is swapped for the moment the chain is built, once, at start-up.
+    """
+
+    def load_middleware(self, is_async=False):
+        everything = settings.MIDDLEWARE
+        settings.MIDDLEWARE = settings.API_INTAKE_MIDDLEWARE
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = everything
+
+
 class WsgiBridge:
     """ASGI → Django's WSGI handler, in one thread per worker process, one hop per request.
 
@@ -66,17 +85,20 @@ class WsgiBridge:
     response whole too) and sent from the event loop.
     """
 
-    def __init__(self, app):
+    def __init__(self, app, routes: dict | None = None):
         self.app = app
+        # Exact paths answered by another WSGI application (the API intake's LeanHandler).
+        self.routes = routes or {}
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="django")
 
     def run(self, environ: dict) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
         started: list = []
+        app = self.routes.get(environ["PATH_INFO"], self.app)
 
         def start_response(status, headers, exc_info=None):
             started[:] = [status, headers]
 
-        result = self.app(environ, start_response)
+        result = app(environ, start_response)
         try:
             chunks = [bytes(chunk) for chunk in result if chunk]
         finally:
@@ -124,4 +146,6 @@ class ForwardedProto:
         return await self.app(scope, receive, send)
 
 
-application = ForwardedProto(BodyGuard(WsgiBridge(django_wsgi_application)))
+application = ForwardedProto(
+    BodyGuard(WsgiBridge(django_wsgi_application, routes={settings.API_INTAKE_PATH: LeanHandler()}))
+)

@@ -87,6 +87,28 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# POST /api/v1/declarations runs through these alone (``tuidang.asgi``): an anonymous JSON call
+# needs no static files, session, CSRF check (the view is exempt), user, two-factor state, CMS
+# gate, Onion-Location (HTML only) or messages. Every safety middleware stays: privacy, Host,
+# body limit, security headers, compression, the request's language, X-Frame-Options.
+API_INTAKE_MIDDLEWARE = [
+    name
+    for name in MIDDLEWARE
+    if name
+    not in {
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "tuidang.newsroom.middleware.CmsAccessMiddleware",
+        "tuidang.newsroom.middleware.OnionLocationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    }
+]
+API_INTAKE_PATH = "/api/v1/declarations"
+
 ROOT_URLCONF = "tuidang.urls"
 WSGI_APPLICATION = "tuidang.wsgi.application"
 

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import override_settings
 
 from tests.base import BaseTestCase, make_contacts_key, run_sequencer
+from tests.declarations.test_declare import form_data, receipt_code_in
 from tuidang.declarations import arrivals, contacts
 from tuidang.declarations.models import (
     Arrival,
@@ -135,6 +136,49 @@ class ReceivedTestCase(QueueTestCase):
                 ("pending", ["similar_text"]),
                 ("accepted", []),
             ],
+        )
+
+    def test_one_batch_is_checked_against_what_is_stored_and_stored_whole(self):
+        text = "另一段足够长的声明文字用于测试已存的相似文本"
+        self.send(
+            body(p("Stored", ("party", "league"), region="CN-GD"), p("Author", statement=text))
+        )
+        arrivals.drain()
+        # One batch of families: exactly the stored organisations is a duplicate, a superset
+        # or another region is not; the stored statement with other punctuation is similar.
+        self.send(body(p("stored", ("league", "party"), region="CN-GD")))
+        self.send(body(p("Stored", ("party", "league", "pioneers"), region="CN-GD")))
+        self.send(
+            body(p("Stored", ("party", "league"), region="CN-SX"), p("Copy", statement=text + "！"))
+        )
+        self.send(
+            body(p("Fresh", ("party", "league"), "第一条足够长的声明文字，无人写过"), p("Kin"))
+        )
+        self.assertEqual(arrivals.moderate_batch(), 4)
+        self.assertEqual(
+            list(Submission.objects.order_by("pk").values_list("flags", flat=True))[1:],
+            [["duplicate"], [], ["similar_text"], []],
+        )
+        stored = [
+            (person.submission_id, person.position, person.name,
+             sorted(person.organisations.values_list("slug", flat=True)))
+            for person in Person.objects.order_by("submission_id", "position")
+        ][2:]  # fmt: skip
+        first = stored[0][0]
+        self.assertEqual(
+            [(s - first, *rest) for s, *rest in stored],
+            [
+                (0, 0, "stored", ["league", "party"]),
+                (1, 0, "Stored", ["league", "party", "pioneers"]),
+                (2, 0, "Stored", ["league", "party"]),
+                (2, 1, "Copy", ["party"]),
+                (3, 0, "Fresh", ["league", "party"]),
+                (3, 1, "Kin", ["party"]),
+            ],
+        )
+        self.assertEqual(
+            Person.objects.get(name="Fresh").statement_fingerprint,
+            arrivals.fingerprint("第一条足够长的声明文字，无人写过"),
         )
 
     def test_batches_are_bounded_and_oldest_first(self):
@@ -264,3 +308,68 @@ class ReceiptStatusTestCase(QueueTestCase):
         page = self.look_up(code, action="remove", confirm="yes")
         self.assertContains(page, "The names and statements of this declaration have been removed.")
         self.assertEqual(Person.objects.get().name, "")
+
+
+class FormThroughTheQueueTestCase(QueueTestCase):
+    """The public form with the queue on: one arrival, the thanks page says received and links
+    the receipt page, which then follows the status."""
+
+    THANKS = {
+        "en": "Received: it passed every check of the form and is moderated in a moment",
+        "zh-hans": "已收到：它已通过表单的全部检查，稍后即会审核",
+        "zh-hant": "已收到：它已通過表單的全部檢查，稍後即會審核",
+    }
+
+    def test_received_then_accepted_in_three_languages(self):
+        for lang in ("en", "zh-hans", "zh-hant"):
+            with self.subTest(lang=lang):
+                data = form_data(
+                    {"name": f"表单 {lang}", "organisations": ["party", "league"],
+                     "statement": "我退出中共。", "region": "CN-HB"},
+                    {"name": f"家人 {lang}", "organisations": ["pioneers"]},
+                    contact="微信 form123",
+                    want_receipt=True,
+                )  # fmt: skip
+                response = self.client.post(f"/{lang}/declare/", data)
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, self.THANKS[lang])
+                self.assertContains(response, f'href="/{lang}/receipt/"')
+                self.assertNotContains(response, ReceiptStatusTestCase.ACCEPTED[lang])
+                code = receipt_code_in(response.content.decode())
+                arrival = Arrival.objects.get()
+                self.assertEqual((arrival.channel, arrival.language), (Channel.WEB, lang))
+                self.assertEqual(len(arrival.people), 2)
+                self.assertFalse(Submission.objects.exists())
+                page = self.look_up(code, lang)
+                self.assertContains(page, ReceiptStatusTestCase.RECEIVED[lang])
+                arrivals.drain()
+                page = self.look_up(code, lang)
+                self.assertContains(page, ReceiptStatusTestCase.ACCEPTED[lang])
+                submission = Submission.objects.get()
+                self.assertEqual(submission.channel, Channel.WEB)
+                self.assertEqual(
+                    [(person.name, sorted(person.organisations.values_list("slug", flat=True)))
+                     for person in submission.people.order_by("position")],
+                    [(f"表单 {lang}", ["league", "party"]), (f"家人 {lang}", ["pioneers"])],
+                )  # fmt: skip
+                Person.objects.all().delete()
+                Submission.objects.all().delete()
+
+    def test_without_a_receipt_the_page_still_says_received_and_moderation_holds_a_link(self):
+        data = form_data({"name": "Linker", "organisations": ["party"],
+                          "statement": "see www.example.com", "region": ""})  # fmt: skip
+        response = self.client.post("/en/declare/", data)
+        self.assertContains(response, self.THANKS["en"])
+        self.assertIsNone(receipt_code_in(response.content.decode()))
+        arrivals.drain()
+        self.assertEqual(
+            list(Submission.objects.values_list("status", "flags")), [("pending", ["link"])]
+        )
+
+    @override_settings(INTAKE_QUEUE=False)
+    def test_without_the_queue_the_form_moderates(self):
+        data = form_data({"name": "Direct", "organisations": ["party"], "statement": "", "region": ""})  # fmt: skip
+        response = self.client.post("/en/declare/", data)
+        self.assertContains(response, "Accepted.")
+        self.assertNotContains(response, self.THANKS["en"])
+        self.assertFalse(Arrival.objects.exists())

@@ -47,6 +47,12 @@ def asked(people: int, fingerprints: int) -> list[tuple]:
 
 
 SHAPES = [(1, 0), (1, 1), (2, 2), (3, 3), (5, 5), (10, 10), (10, 0)]
+# The intake queue's batch reads (moderation.seen_recently_sql): a hundred names, a hundred
+# fingerprints.
+BATCHES = [
+    ([(f"n{7 * i + 11}", "CN-GD") for i in range(100)], []),
+    ([], [fingerprint(3 * i + 1) for i in range(100)]),
+]
 
 
 class SqlitePlanTestCase(TestCase):
@@ -151,6 +157,44 @@ class SqlitePlanTestCase(TestCase):
         for people, fingerprints in SHAPES:
             with self.subTest(people=people, fingerprints=fingerprints):
                 self.assertIndexed(people, fingerprints)
+
+    def assertBatchIndexed(self) -> None:
+        for names, prints in BATCHES:
+            sql, params = moderation.seen_recently_sql(names, prints, on=self.db)
+            with self.db.cursor() as cursor:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                plan = [row[-1] for row in cursor.fetchall()]
+            text = "\n".join(plan)
+            # The VALUES list itself is walked; nothing else is.
+            self.assertFalse(
+                [
+                    s
+                    for s in plan
+                    if s.startswith("SCAN") and "CONSTANT ROW" not in s and s != "SCAN w"
+                ],
+                text,
+            )
+            column = "name_key" if names else "statement_fingerprint"
+            self.assertTrue(
+                [s for s in plan if s.startswith("SEARCH p ") and f"({column}=?" in s], text
+            )
+
+    def test_batch_plans_without_and_with_statistics(self):
+        self.assertBatchIndexed()
+        with self.db.cursor() as cursor:
+            cursor.execute("PRAGMA analysis_limit = 1000")
+            cursor.execute("ANALYZE")
+        self.assertBatchIndexed()
+
+    def test_the_batch_query_finds_what_is_there(self):
+        # Persons 1, 300001, 600001 and 900001: name key n1 and organisation 2 alone; persons
+        # 1 and 2 have fingerprints 1 and 2; nobody has fingerprint 999,999 (i % 250,000).
+        wanted = {("n1", "CN-GD", (2,)), ("n1", "CN-GD", (2, 3)), ("n1", "CN-SX", (2,))}
+        prints = {fingerprint(1), fingerprint(2), fingerprint(999_999)}
+        self.assertEqual(
+            moderation.seen_recently(wanted, prints, on=self.db),
+            ({("n1", "CN-GD", (2,))}, {fingerprint(1), fingerprint(2)}),
+        )
 
     def test_the_query_finds_what_is_there(self):
         # Person 1 (submitted a day ago, accepted): name key n1, organisation 2, fingerprint 1.
@@ -266,6 +310,35 @@ class PostgresPlanTestCase(TestCase):
                 self.assertEqual(
                     sum("statement_fingerprint" in c for c in conditions), fingerprints, text
                 )
+
+    def test_batch_plans(self):
+        person, submission = Person._meta.db_table, Submission._meta.db_table
+        for names, prints in BATCHES:
+            sql, params = moderation.seen_recently_sql(names, prints, on=self.pg)
+            with self.pg.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+                (document,) = cursor.fetchone()
+            plan = (
+                document[0]["Plan"]
+                if isinstance(document, list)
+                else json.loads(document)[0]["Plan"]
+            )
+            nodes = list(walk(plan))
+            text = json.dumps(plan, indent=1)
+            scans = [
+                n for n in nodes
+                if n["Node Type"] == "Seq Scan" and n.get("Relation Name") in (person, submission)
+            ]  # fmt: skip
+            self.assertEqual(scans, [], text)
+            column = "name_key" if names else "statement_fingerprint"
+            self.assertTrue(
+                [
+                    n
+                    for n in nodes
+                    if n.get("Relation Name") == person and column in n.get("Index Cond", "")
+                ],
+                text,
+            )
 
 
 def walk(plan: dict):

@@ -1,14 +1,14 @@
 """The intake queue: a declaration stored as it arrived, moderated afterwards by the sequencer.
 
-With ``TUIDANG_INTAKE_QUEUE`` on, the partner API checks a body by the rules (no database
-read), stores it as ONE ``Arrival`` row (``receive``) and answers ``"status": "received"``.
+With ``TUIDANG_INTAKE_QUEUE`` on, the partner API and the public form check a body by the
+rules (no database read), store it as ONE ``Arrival`` row (``receive``) and answer "received".
 The sequencer (``tuidang sequencer``, started by ``tuidang serve``) then takes the oldest
-arrivals in batches (``moderate_batch``): it reads the moderation policy for each outside any
-transaction, then, in one short transaction per batch, deletes the arrivals and stores each
-as a submission exactly as the request would have (``Submission.objects.submit``'s flags and
-three INSERTs), so that SQLite's one write lock is held only for the writes of at most
-``BATCH`` submissions. The receipt page shows "received" until then, and the submission's
-status after.
+arrivals in batches (``moderate_batch``): it reads the moderation policy for the whole
+batch in two set-based statements outside any transaction, then, in one short transaction per
+batch, deletes the arrivals and stores each as a submission exactly as the request would have
+(``Submission.objects.submit``'s flags), all of them in three multi-row INSERTs, so that
+SQLite's one write lock is held only for the writes of at most ``BATCH`` submissions. The
+receipt page shows "received" until then, and the submission's status after.
 
 An arrival holds what its submission will hold and nothing more (docs/threat-model.md): the
 aliases and statements (as the person rows hold them), the organisation ids and regions, the
@@ -30,7 +30,7 @@ from tuidang.declarations.models import (
     Arrival,
     Status,
     Submission,
-    _insert,
+    _insert_many,
     fingerprint,
     normalise_name,
 )
@@ -114,10 +114,12 @@ def _rows(people: list) -> list[tuple]:
 def moderate_batch(limit: int = BATCH) -> int:
     """Moderate and store up to ``limit`` of the oldest arrivals; return how many were taken.
 
-    The policy's reads (one query per arrival) happen before the write transaction; arrivals of
-    the same batch are checked against one another in memory, since the database holds none of
-    them yet. The transaction deletes the arrivals first and stores only those it deleted, so
-    an arrival removed by its receipt meanwhile, or taken by another sequencer, is not stored.
+    The policy's reads for the whole batch (``moderation.seen_recently``: two set-based
+    statements) happen before the write transaction; arrivals of the same batch are checked
+    against one another in memory, since the database holds none of them yet. The
+    transaction deletes the arrivals first and stores only those it deleted (so an arrival
+    removed by its receipt meanwhile, or taken by another sequencer, is not stored), all of
+    them in three multi-row INSERTs (``_insert_many``).
     """
     waiting = list(
         Arrival.objects.order_by("pk").values_list(
@@ -134,38 +136,48 @@ def moderate_batch(limit: int = BATCH) -> int:
     )
     if not waiting:
         return 0
-    duplicates: set[tuple] = set()
-    prints: set[str] = set()
-    moderated = []
+    decoded = []
     for pk, created_at, channel, language, declared_on, people, burst, sealed, receipt in waiting:
         if isinstance(people, str):  # SQLite through values_list on some versions
             people = json.loads(people)
         rows = _rows(people)
-        keys = {(row[2], row[5], tuple(sorted(set(row[6])))) for row in rows if row[6]}
-        fingerprints = {row[4] for row in rows if row[4]}
-        flags = moderation.flags_for(
-            [{"name": row[1], "statement": row[3]} for row in rows],
-            rows=rows,
-            burst=burst,
-            seen=(bool(keys & duplicates), bool(fingerprints & prints)),
-        )
-        duplicates |= keys
-        prints |= fingerprints
         submission = Submission(
             channel=channel,
             declared_on=declared_on,
             language=language,
-            flags=flags,
-            status=Status.PENDING if flags else Status.ACCEPTED,
             sealed_contact=bytes(sealed) if sealed is not None else None,
             receipt_hash=receipt,
         )
-        moderated.append((pk, created_at, submission, rows))
+        keys = {(row[2], row[5], tuple(sorted(set(row[6])))) for row in rows if row[6]}
+        fingerprints = {row[4] for row in rows if row[4]}
+        decoded.append((pk, created_at, burst, submission, rows, keys, fingerprints))
+    stored_keys, stored_prints = moderation.seen_recently(
+        {key for *_rest, keys, _prints in decoded for key in keys},
+        {fp for *_rest, prints in decoded for fp in prints},
+    )
+    duplicates: set[tuple] = set()
+    prints: set[str] = set()
+    moderated = []
+    for pk, created_at, burst, submission, rows, keys, fingerprints in decoded:
+        submission.flags = moderation.flags_for(
+            [{"name": row[1], "statement": row[3]} for row in rows],
+            rows=rows,
+            burst=burst,
+            seen=(
+                bool(keys & (duplicates | stored_keys)),
+                bool(fingerprints & (prints | stored_prints)),
+            ),
+            looked_up=True,
+        )
+        submission.status = Status.PENDING if submission.flags else Status.ACCEPTED
+        duplicates |= keys
+        prints |= fingerprints
+        moderated.append((pk, (submission, rows, created_at)))
     with transaction.atomic():
-        taken = _delete([pk for pk, *_rest in moderated])
-        for pk, created_at, submission, rows in moderated:
-            if pk in taken:
-                _insert(submission, rows, created_at=created_at)
+        taken = _delete([pk for pk, _stored in moderated])
+        batch = [stored for pk, stored in moderated if pk in taken]
+        if batch:
+            _insert_many(batch)
     return len(waiting)
 
 

@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -216,48 +217,75 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
 def _insert(submission: "Submission", rows: list[tuple], created_at=None) -> None:
     """Store ``submission`` and its people in three statements of plain SQL (the ORM's
     compilation of the same inserts was most of an API request's time). ``created_at`` is
-    when it arrived (default: now; the intake queue passes the arrival's time)."""
+    when it arrived (default: now)."""
+    _insert_many([(submission, rows, created_at)])
+
+
+# Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+PEOPLE_PER_INSERT = 1000
+LINKS_PER_INSERT = 5000
+
+
+def _insert_many(batch: list[tuple["Submission", list[tuple], Any]]) -> None:
+    """Store each ``(submission, people rows, created_at)`` of ``batch``: the submissions in
+    one multi-row INSERT, all their people in one (per thousand), all the organisation links
+    in one (per five thousand). The intake queue's sequencer stores a hundred at a time so;
+    a request stores one, in the same three statements."""
     ops = connection.ops
     fields = Submission._meta
-    now = created_at or timezone.now()
-    submission.created_at = now
-    sealed = submission.sealed_contact
+    flags_field, sealed_field = fields.get_field("flags"), fields.get_field("sealed_contact")
+    now = timezone.now()
+    values: list = []
+    for submission, _rows, created_at in batch:
+        submission.created_at = created_at or now
+        sealed = submission.sealed_contact
+        values += [
+            submission.status,
+            submission.channel,
+            ops.adapt_datefield_value(submission.declared_on),
+            ops.adapt_datetimefield_value(submission.created_at),
+            submission.language,
+            flags_field.get_db_prep_save(submission.flags, connection),
+            submission.entered_by_id,
+            None if sealed is None else sealed_field.get_db_prep_save(sealed, connection),
+            submission.receipt_hash,
+        ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _sql("submission"),
-            [
-                submission.status,
-                submission.channel,
-                ops.adapt_datefield_value(submission.declared_on),
-                ops.adapt_datetimefield_value(now),
-                submission.language,
-                fields.get_field("flags").get_db_prep_save(submission.flags, connection),
-                submission.entered_by_id,
-                None
-                if sealed is None
-                else fields.get_field("sealed_contact").get_db_prep_save(sealed, connection),
-                submission.receipt_hash,
-            ],
-        )
-        submission.pk = cursor.fetchone()[0]
-        submission._state.adding = False
-        submission._state.db = connection.alias
-        values: list = []
-        for position, name, name_key, statement, statement_fingerprint, region, _orgs in rows:
-            values += [submission.pk, position, name, name_key, statement]
-            values += [statement_fingerprint, region]
-        cursor.execute(_sql("people", len(rows)), values)
-        ids = dict(cursor.fetchall())  # position -> id: RETURNING gives rows in no set order
-        links = [value for row in rows for org in row[6] for value in (ids[row[0]], org)]
-        if links:
-            cursor.execute(_sql("links", len(links) // 2), links)
+        cursor.execute(_sql("submission", len(batch)), values)
+        # RETURNING promises no order, but the ids are drawn in the order of the VALUES rows
+        # (SQLite's next rowid, PostgreSQL's sequence, within one statement): ascending ids
+        # are the submissions in order.
+        for (submission, _rows, _at), (pk,) in zip(batch, sorted(cursor.fetchall()), strict=True):
+            submission.pk = pk
+            submission._state.adding = False
+            submission._state.db = connection.alias
+        people = [(submission.pk, row) for submission, rows, _at in batch for row in rows]
+        ids: dict[tuple[int, int], int] = {}
+        for start in range(0, len(people), PEOPLE_PER_INSERT):
+            chunk = people[start : start + PEOPLE_PER_INSERT]
+            values = []
+            for submission_id, (position, name, name_key, statement, print_, region, _o) in chunk:
+                values += [submission_id, position, name, name_key, statement, print_, region]
+            cursor.execute(_sql("people", len(chunk)), values)
+            # (submission, position) -> id: RETURNING gives rows in no set order.
+            ids.update(((sid, position), pk) for sid, position, pk in cursor.fetchall())
+        links = [
+            value
+            for submission_id, row in people
+            for org in row[6]
+            for value in (ids[submission_id, row[0]], org)
+        ]
+        for start in range(0, len(links), 2 * LINKS_PER_INSERT):
+            pairs = links[start : start + 2 * LINKS_PER_INSERT]
+            cursor.execute(_sql("links", len(pairs) // 2), pairs)
 
 
 _STATEMENTS: dict[tuple, str] = {}
 
 
 def _sql(kind: str, rows: int = 1) -> str:
-    """The INSERT for ``kind`` with ``rows`` rows, made once per vendor and size."""
+    """The INSERT for ``kind`` with ``rows`` rows, made once per vendor and size (kept for
+    the small sizes a request uses; a batch's large ones are cheap to write out again)."""
     key = (connection.vendor, kind, rows)
     sql = _STATEMENTS.get(key)
     if sql is None:
@@ -269,10 +297,10 @@ def _sql(kind: str, rows: int = 1) -> str:
             # The columns the model would fill with their defaults, written out.
             defaults = {"rejection_reason": "''", "rejection_note": "''"}
             names = [*columns, *defaults]
-            marks = ["%s"] * len(columns) + list(defaults.values())
+            row = f"({', '.join(['%s'] * len(columns) + list(defaults.values()))})"
             sql = (
                 f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in names)}) "  # noqa: S608 - names from _meta
-                f"VALUES ({', '.join(marks)}) RETURNING {quote('id')}"
+                f"VALUES {', '.join([row] * rows)} RETURNING {quote('id')}"
             )
         elif kind == "people":
             columns = ["submission_id", "position", "name", "name_key", "statement"]
@@ -281,7 +309,7 @@ def _sql(kind: str, rows: int = 1) -> str:
             sql = (
                 f"INSERT INTO {quote(Person._meta.db_table)} "  # noqa: S608 - names from _meta
                 f"({', '.join(quote(c) for c in columns)}) VALUES {', '.join([row] * rows)} "
-                f"RETURNING {quote('position')}, {quote('id')}"
+                f"RETURNING {quote('submission_id')}, {quote('position')}, {quote('id')}"
             )
         else:
             table = Person.organisations.through._meta.db_table
@@ -289,7 +317,8 @@ def _sql(kind: str, rows: int = 1) -> str:
                 f"INSERT INTO {quote(table)} ({quote('person_id')}, {quote('organisation_id')}) "  # noqa: S608 - names from _meta
                 f"VALUES {', '.join(['(%s, %s)'] * rows)}"
             )
-        _STATEMENTS[key] = sql
+        if rows <= 20:
+            _STATEMENTS[key] = sql
     return sql
 
 

@@ -86,6 +86,7 @@ def flags_for(
     rows: list[tuple] | None = None,
     burst: bool | None = None,
     seen: tuple[bool, bool] = (False, False),
+    looked_up: bool = False,
 ) -> list[str]:
     """Reasons to hold these people for review; empty when they look clean.
 
@@ -95,21 +96,27 @@ def flags_for(
     the same people as ``Submission.objects.submit`` stores them, name keys and fingerprints
     already computed. The intake queue counts bursts when the request arrives and passes
     the outcome as ``burst``; ``seen`` is (duplicate, near-identical text) among the
-    submissions of its batch that the database does not hold yet.
+    submissions of its batch that the database does not hold yet; with ``looked_up`` it also
+    holds what the database held (``seen_recently`` answered for the whole batch), and the
+    database is not asked again.
     """
     flags: list[str] = []
-    duplicate, similar_text = _duplicate_and_similar_text(
-        [
-            (
-                fold(p["name"]),
-                p.get("region", ""),
-                sorted({o.pk for o in p["organisations"]}),
-                fingerprint(p.get("statement", "")),
-            )
-            for p in people
-        ]
-        if rows is None
-        else [(row[2], row[5], sorted(set(row[6])), row[4]) for row in rows]
+    duplicate, similar_text = (
+        (False, False)
+        if looked_up
+        else _duplicate_and_similar_text(
+            [
+                (
+                    fold(p["name"]),
+                    p.get("region", ""),
+                    sorted({o.pk for o in p["organisations"]}),
+                    fingerprint(p.get("statement", "")),
+                )
+                for p in people
+            ]
+            if rows is None
+            else [(row[2], row[5], sorted(set(row[6])), row[4]) for row in rows]
+        )
     )
     if duplicate or seen[0]:
         flags.append(Flag.DUPLICATE)
@@ -191,15 +198,8 @@ def duplicate_sql(people: list[tuple], since=None, on=None) -> tuple[str, list]:
     ``on`` is the database connection (Django's default one unless given).
     """
     on = on or connection
-    Person = _model("Person")
-    person = Person._meta.db_table
-    submission = _model("Submission")._meta.db_table
-    link = Person.organisations.through._meta.db_table
-    if since is None:
-        since = timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
-    since = on.ops.adapt_datetimefield_value(since)
-    recent = "s.created_at >= %s AND s.status IN (%s, %s)"
-    recent_params = [since, Status.PENDING.value, Status.ACCEPTED.value]
+    person, submission, link = _tables()
+    recent, recent_params = _recent(on, since)
 
     # Same alias and region, and the candidate's organisations are exactly the wanted ones:
     # as many links as wanted, and all of them among the wanted.
@@ -229,3 +229,94 @@ def duplicate_sql(people: list[tuple], since=None, on=None) -> tuple[str, list]:
     duplicate = " OR ".join(duplicates) or "1 = 0"
     similar_text = " OR ".join(similar) or "1 = 0"
     return f"SELECT {duplicate}, {similar_text}", params
+
+
+def _tables() -> tuple[str, str, str]:
+    Person = _model("Person")
+    return (
+        Person._meta.db_table,
+        _model("Submission")._meta.db_table,
+        Person.organisations.through._meta.db_table,
+    )
+
+
+def _recent(on, since=None) -> tuple[str, list]:
+    """What "recent" means to the duplicate rules, as SQL on the submission ``s``: pending or
+    accepted, and stored within ``TUIDANG_DUPLICATE_WINDOW_DAYS``."""
+    if since is None:
+        since = timezone.now() - timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
+    since = on.ops.adapt_datetimefield_value(since)
+    return "s.created_at >= %s AND s.status IN (%s, %s)", [
+        since,
+        Status.PENDING.value,
+        Status.ACCEPTED.value,
+    ]
+
+
+# Wanted keys per statement of ``seen_recently_sql``: far below SQLite's and PostgreSQL's limits
+# on parameters, and a batch of the intake queue (100 submissions) usually fits in one.
+SEEN_CHUNK = 500
+
+
+def seen_recently(
+    wanted: set[tuple[str, str, tuple[int, ...]]], prints: set[str], on=None
+) -> tuple[set[tuple], set[str]]:
+    """The moderation reads of a whole batch of submissions, in two statements (or a few for
+    a very large batch) instead of one per submission: which of ``wanted`` (name key, region,
+    sorted organisation ids) a recent pending or accepted person has exactly (a likely
+    duplicate), and which of ``prints`` (statement fingerprints) a recent person's statement
+    has (near-identical text). The same rules as ``duplicate_sql``, answered per key.
+    """
+    on = on or connection
+    found: set[tuple] = set()
+    similar: set[str] = set()
+    names = sorted({(name_key, region) for name_key, region, _orgs in wanted})
+    for start in range(0, len(names), SEEN_CHUNK):
+        sql, params = seen_recently_sql(names[start : start + SEEN_CHUNK], [], on=on)
+        candidates: dict[int, tuple[str, str, set[int]]] = {}
+        with on.cursor() as cursor:
+            cursor.execute(sql, params)
+            for person_id, name_key, region, organisation_id in cursor.fetchall():
+                candidates.setdefault(person_id, (name_key, region, set()))[2].add(organisation_id)
+        # The exact set of organisations, as duplicate_sql's HAVING asks.
+        found |= {
+            (name_key, region, tuple(sorted(orgs)))
+            for name_key, region, orgs in candidates.values()
+        }
+    ordered = sorted(prints)
+    for start in range(0, len(ordered), SEEN_CHUNK):
+        sql, params = seen_recently_sql([], ordered[start : start + SEEN_CHUNK], on=on)
+        with on.cursor() as cursor:
+            cursor.execute(sql, params)
+            similar |= {row[0] for row in cursor.fetchall()}
+    return found & wanted, similar
+
+
+def seen_recently_sql(names: list[tuple[str, str]], prints: list[str], on=None) -> tuple[str, list]:
+    """The SQL of ``seen_recently``: for ``names`` (name key, region) the recent candidates'
+    people and organisations, or for ``prints`` the fingerprints a recent person has.
+
+    The wanted values are a ``VALUES`` list joined to the person table on its indexed column,
+    so each is one index lookup whatever the table's size (the plans are checked in
+    ``tests/declarations/test_moderation_plan.py``), like the ``EXISTS`` of ``duplicate_sql``.
+    """
+    on = on or connection
+    person, submission, link = _tables()
+    recent, recent_params = _recent(on)
+    if names:
+        rows = ", ".join(["(%s, %s)"] * len(names))
+        return (
+            f"WITH w (name_key, region) AS (VALUES {rows}) "  # noqa: S608 - table names from _meta, values as parameters
+            f"SELECT p.id, p.name_key, p.region, l.organisation_id FROM w "
+            f"JOIN {person} p ON p.name_key = w.name_key AND p.region = w.region "
+            f"JOIN {submission} s ON s.id = p.submission_id "
+            f"JOIN {link} l ON l.person_id = p.id WHERE {recent}",
+            [value for pair in names for value in pair] + recent_params,
+        )
+    rows = ", ".join(["(%s)"] * len(prints))
+    return (
+        f"WITH w (fingerprint) AS (VALUES {rows}) SELECT w.fingerprint FROM w "  # noqa: S608 - as above
+        f"WHERE EXISTS (SELECT 1 FROM {person} p JOIN {submission} s ON s.id = p.submission_id "
+        f"WHERE p.statement_fingerprint = w.fingerprint AND {recent})",
+        [*prints, *recent_params],
+    )

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from tuidang import params, privacy, ratelimit
 from tuidang.compression import compress_anyway
-from tuidang.declarations import regions
+from tuidang.declarations import arrivals, regions
 from tuidang.declarations.forms import (
     EARLIEST_DATE,
     BasePersonFormSet,
@@ -112,16 +112,24 @@ def declare(request: HttpRequest) -> HttpResponse:
         return _too_many(request, formset, form)
 
     people = formset.people()
-    submission, code = Submission.objects.submit(
-        people=people,
-        declared_on=form.cleaned_data["declared_on"],
-        channel=Channel.WEB,
-        language=get_language() or "",
-        contact=form.cleaned_data["contact"],
-        want_receipt=form.cleaned_data["want_receipt"],
-        client_key=privacy.key_of(request),
-    )
-    result = {"status": submission.status, "people": len(people), "receipt": code}
+    taken_in = {
+        "people": people,
+        "declared_on": form.cleaned_data["declared_on"],
+        "channel": Channel.WEB,
+        "language": get_language() or "",
+        "contact": form.cleaned_data["contact"],
+        "want_receipt": form.cleaned_data["want_receipt"],
+        "client_key": privacy.key_of(request),
+    }
+    if settings.INTAKE_QUEUE:
+        # Moderated by the sequencer in a moment (arrivals.py), as the API's are: what is true
+        # now is "received", and the receipt page follows the status from there.
+        code = arrivals.receive(**taken_in)
+        status = arrivals.RECEIVED
+    else:
+        submission, code = Submission.objects.submit(**taken_in)
+        status = submission.status
+    result = {"status": status, "people": len(people), "receipt": code}
     # When the declaration will appear, said from now: this page is the answer to the form.
     return render(
         request, "declarations/thanks.html", {"result": result, "expected": batches.expected()}
