@@ -6,9 +6,13 @@ channel) with raw SQL, marks them as already in the log (so the sequencer has no
 builds the ``TallyCounter`` rows from the rows with aggregate queries, starts ``tuidang serve
 --workers 1`` and times sequential GETs of ``/api/v1/tally`` and ``/zh-hans/tally/`` on one
 keep-alive connection, then the page again with the counters changed before every request (as
-after each batch the sequencer logs), which renders it afresh. Usage (results in bench/RESULTS.md)::
+after each batch the sequencer logs), which renders it afresh, and a day's statements page (with
+its links to the nearest earlier and later days). ``--tree`` serves another checkout (e.g. a
+``git archive`` of main) with this script's data, to compare two trees in one run. Usage
+(results in bench/RESULTS.md)::
 
     .venv/bin/python bench/tally.py --sizes 10000 10000000 --requests 300
+    .venv/bin/python bench/tally.py --sizes 100000 --tree /tmp/before --tree .
 """
 
 import argparse
@@ -108,18 +112,19 @@ def timed_gets(port: int, path: str, count: int, before=None) -> list[float]:
     return times[count // 10 :]  # the first tenth warms caches
 
 
-def measure(size: int, requests: int, port: int) -> dict[str, float]:
+def measure(size: int, requests: int, port: int, tree: Path = ROOT) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="tuidang-tally-") as tmp:
         env = {**os.environ, "TUIDANG_DATA_DIR": tmp, "TUIDANG_DATABASE_URL": "",
                "TUIDANG_LOG_LEVEL": "WARNING"}  # fmt: skip
         tuidang = [sys.executable, "-m", "tuidang.cli"]
-        subprocess.run([*tuidang, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+        env["PYTHONPATH"] = str(tree)
+        subprocess.run([*tuidang, "migrate", "-v0"], env=env, check=True, cwd=tree)
         started = time.monotonic()
         load(Path(tmp) / "tuidang.sqlite3", size)
         print(f"   loaded {size:,} declarations in {time.monotonic() - started:.0f} s")
         server = subprocess.Popen(
             [*tuidang, "serve", "--port", str(port), "--workers", "1"],
-            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env=env, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
         try:
             assert server.stdout is not None
@@ -127,7 +132,11 @@ def measure(size: int, requests: int, port: int) -> dict[str, float]:
                 if line.startswith("tuidang: serving on"):
                     break
             results = {}
-            for path in ["/api/v1/tally", "/zh-hans/tally/"]:
+            # A day 100 days back: about size / 730 statements, and both neighbours have some.
+            day = subprocess.run(
+                ["date", "-u", "-d", "100 days ago", "+%Y-%m-%d"], capture_output=True, text=True
+            ).stdout.strip()
+            for path in ["/api/v1/tally", "/zh-hans/tally/", f"/zh-hans/statements/{day}/"]:
                 results[path] = statistics.median(timed_gets(port, path, requests))
             # The page is rendered again whenever the counters change (after every batch the
             # sequencer logs, every half second under intake): time that render too.
@@ -153,15 +162,20 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 10_000_000])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--port", type=int, default=8392)
+    parser.add_argument("--tree", type=Path, action="append", help="checkouts to serve, in turn")
     args = parser.parse_args()
+    trees = args.tree or [ROOT]
     print(f"nproc {os.cpu_count()}, sqlite {sqlite3.sqlite_version}, "
           f"load average {os.getloadavg()[0]:.1f} before the run")  # fmt: skip
     results = {}
     for size in args.sizes:
-        print(f"== {size:,} declarations")
-        results[size] = measure(size, args.requests, args.port)
-        for path, median in results[size].items():
-            print(f"   {path}: median {median:.2f} ms over {args.requests} sequential requests")
+        for tree in trees:
+            print(f"== {size:,} declarations, {tree.resolve()}")
+            results[size] = measure(size, args.requests, args.port, tree.resolve())
+            for path, median in results[size].items():
+                print(f"   {path}: median {median:.2f} ms over {args.requests} sequential requests")
+    if len(args.sizes) < 2:
+        return
     smallest, largest = min(results), max(results)
     for path in results[smallest]:
         ratio = results[largest][path] / results[smallest][path]
